@@ -1,0 +1,36 @@
+# TierMem: the two commands of the README quick start, and a few more.
+#   make demo   install what is missing, build, and run the main job with embedded defaults
+#   make test   install what is missing, then run the whole test suite
+SWIFT ?= swift
+TRACE ?= traces/kv-cache.tmt
+
+.PHONY: deps demo test bench fuzz traces clean
+
+deps:
+	@scripts/install-deps.sh
+
+demo: deps
+	$(SWIFT) build -c release --product tiermem
+	.build/release/tiermem demo
+
+test: deps
+	$(SWIFT) test
+
+# Release-built benchmarks: trace decode speed, bytes per record, Lackey ingest speed.
+bench: deps
+	$(SWIFT) build -c release --product tiermem-bench
+	.build/release/tiermem-bench
+
+# Every trace reader over random and mutated inputs (1,000,000 per reader by default).
+FUZZ_ITERATIONS ?= 1000000
+fuzz: deps
+	$(SWIFT) build -c release --product tiermem-fuzz
+	.build/release/tiermem-fuzz --iterations $(FUZZ_ITERATIONS)
+
+# Remake the shipped traces (needs valgrind, python3, gzip, coreutils).
+traces: deps
+	@scripts/install-deps.sh valgrind
+	scripts/make-traces.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// TierMem: a tiered memory manager for Linux. Module map and import rules: docs/architecture.md.
+import PackageDescription
+
+let package = Package(
+    name: "TierMem",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tiermem", targets: ["tiermem"]),
+        .library(name: "TierMemCore", targets: ["TierMemCore"]),
+        .library(name: "TierMemTrace", targets: ["TierMemTrace"]),
+        .library(name: "TierMem", targets: ["TierMem"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries the runtime moves bytes with. Each is a system library found by pkg-config;
+        // `scripts/install-deps.sh` installs the Debian packages named under `providers`.
+        .systemLibrary(name: "CMemkind", pkgConfig: "memkind", providers: [.apt(["libmemkind-dev"])]),
+        .systemLibrary(name: "CPmem", pkgConfig: "libpmem", providers: [.apt(["libpmem-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // What Swift cannot call directly: variadic syscall/ioctl, macros, C globals.
+        .target(name: "CTierLinux"),
+
+        // Rounding (`Double.rounded`) needs libm, which nothing else links into a bare executable.
+        .target(name: "TierMemCore", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "TierMemTrace", dependencies: ["TierMemCore"]),
+        .target(
+            name: "TierMem",
+            dependencies: ["TierMemCore", "TierMemTrace", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd"]
+        ),
+        .executableTarget(
+            name: "tiermem",
+            dependencies: [
+                "TierMemCore", "TierMemTrace", "TierMem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Release-built benchmark and fuzz drivers (never timed assertions inside tests).
+        .executableTarget(name: "tiermem-bench", dependencies: ["TierMemTrace"], path: "Benchmarks/TraceBench"),
+        .executableTarget(name: "tiermem-fuzz", dependencies: ["TierMemTrace", "TierMemCore"], path: "Benchmarks/TraceFuzz"),
+
+        .testTarget(name: "TierMemCoreTests", dependencies: ["TierMemCore"]),
+        .testTarget(name: "TierMemTraceTests", dependencies: ["TierMemTrace", "TierMemCore"]),
+        .testTarget(
+            name: "TierMemTests",
+            dependencies: ["TierMem", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd"]
+        ),
+    ]
+)

@@ -1,0 +1,3 @@
+// libpmem (PMDK): persistent-memory copies and flushes.
+#pragma once
+#include <libpmem.h>

@@ -1,0 +1,3 @@
+// zstd compression (the coldest compressed pages).
+#pragma once
+#include <zstd.h>

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct TierMemCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tiermem",
+        abstract: "A tiered memory manager: DRAM, persistent memory and a compressed pool.",
+        subcommands: [])
+}
