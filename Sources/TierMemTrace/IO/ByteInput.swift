@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file or standard input read in large blocks, with the byte offset of what was consumed.
+/// The C functions underneath are `open`, `read`, `fstat` and `close`.
+public final class ByteInput {
+    /// A path, or `<stdin>`.
+    public let name: String
+    /// Bytes consumed so far: the offset of the next byte `read` returns.
+    public private(set) var offset: UInt64 = 0
+    /// The file's size when it is a regular file (for progress), else nil.
+    public let size: UInt64?
+    private let fd: CInt
+    private let ownsDescriptor: Bool
+
+    /// Opens `path` for reading; `-` means standard input.
+    public convenience init(path: String) throws {
+        if path == "-" {
+            self.init(standardInput: ())
+            return
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw TraceError(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw TraceError(file: path, reason: "is a directory, expected a trace file")
+        }
+        self.init(name: path, fd: fd, ownsDescriptor: true,
+                  size: (info.st_mode & S_IFMT) == S_IFREG ? UInt64(info.st_size) : nil)
+    }
+
+    public convenience init(standardInput: Void) {
+        var info = stat()
+        let isFile = fstat(STDIN_FILENO, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        self.init(name: "<stdin>", fd: STDIN_FILENO, ownsDescriptor: false, size: isFile ? UInt64(info.st_size) : nil)
+    }
+
+    private init(name: String, fd: CInt, ownsDescriptor: Bool, size: UInt64?) {
+        self.name = name
+        self.fd = fd
+        self.ownsDescriptor = ownsDescriptor
+        self.size = size
+    }
+
+    deinit {
+        if ownsDescriptor { close(fd) }
+    }
+
+    /// Reads up to `buffer.count` bytes, fewer only at the end of the input. Returns the count.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let n = Glibc.read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw TraceError(file: name, position: .byte(offset + UInt64(filled)),
+                                 reason: "read failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        offset += UInt64(filled)
+        return filled
+    }
+
+    /// Reads whatever is available, up to `buffer.count` bytes; 0 only at the end of the input.
+    /// Line readers use this so that a pipe is processed as data arrives.
+    public func readSome(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress!, buffer.count)
+            if n >= 0 {
+                offset += UInt64(n)
+                return n
+            }
+            if errno != EINTR {
+                throw TraceError(file: name, position: .byte(offset),
+                                 reason: "read failed: \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
