@@ -13,6 +13,8 @@ public final class ByteInput {
     public let size: UInt64?
     private let fd: CInt
     private let ownsDescriptor: Bool
+    /// Bytes `peek` read ahead, served before the descriptor is read again.
+    private var peeked: [UInt8] = []
 
     /// Opens `path` for reading; `-` means standard input.
     public convenience init(path: String) throws {
@@ -50,26 +52,57 @@ public final class ByteInput {
         if ownsDescriptor { close(fd) }
     }
 
+    /// The first `count` bytes of what is left (fewer at the end), without consuming them:
+    /// how a format is recognised on a pipe, which cannot seek back.
+    public func peek(_ count: Int) throws -> [UInt8] {
+        if peeked.count < count {
+            var more = [UInt8](repeating: 0, count: count - peeked.count)
+            let n = try more.withUnsafeMutableBytes { try readFromDescriptor(into: $0, at: offset + UInt64(peeked.count)) }
+            peeked.append(contentsOf: more[0..<n])
+        }
+        return Array(peeked.prefix(count))
+    }
+
     /// Reads up to `buffer.count` bytes, fewer only at the end of the input. Returns the count.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let fromPeeked = takePeeked(buffer)
+        let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[fromPeeked...])
+        let n = rest.isEmpty ? 0 : try readFromDescriptor(into: rest, at: offset)
+        offset += UInt64(n)
+        return fromPeeked + n
+    }
+
+    /// Moves up to `buffer.count` peeked bytes into `buffer`; returns how many.
+    private func takePeeked(_ buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let n = min(peeked.count, buffer.count)
+        guard n > 0 else { return 0 }
+        peeked.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
+        peeked.removeFirst(n)
+        offset += UInt64(n)
+        return n
+    }
+
+    /// Fills `buffer` from the descriptor, short only at the end of the input. `position` is the
+    /// input offset of the first byte, for error messages.
+    private func readFromDescriptor(into buffer: UnsafeMutableRawBufferPointer, at position: UInt64) throws -> Int {
         var filled = 0
         while filled < buffer.count {
             let n = Glibc.read(fd, buffer.baseAddress! + filled, buffer.count - filled)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw TraceError(file: name, position: .byte(offset + UInt64(filled)),
+                throw TraceError(file: name, position: .byte(position + UInt64(filled)),
                                  reason: "read failed: \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
             filled += n
         }
-        offset += UInt64(filled)
         return filled
     }
 
     /// Reads whatever is available, up to `buffer.count` bytes; 0 only at the end of the input.
     /// Line readers use this so that a pipe is processed as data arrives.
     public func readSome(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if !peeked.isEmpty { return takePeeked(buffer) }
         while true {
             let n = Glibc.read(fd, buffer.baseAddress!, buffer.count)
             if n >= 0 {
