@@ -1,9 +1,9 @@
 import ArgumentParser
 
 @main
-struct TierMemCommand: AsyncParsableCommand {
+struct TierMemCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tiermem",
         abstract: "A tiered memory manager: DRAM, persistent memory and a compressed pool.",
-        subcommands: [])
+        subcommands: [DemoCommand.self, TraceCommand.self, DoctorCommand.self])
 }

@@ -61,7 +61,7 @@ public enum TraceFiles {
         } else if let byName = TraceFormat.fromExtension(path) {
             chosen = byName
         } else {
-            throw TraceError(file: input.name, position: .byte(0),
+            throw TraceError(file: input.name,
                              reason: "unrecognised trace format: expected a .tmt file, CSV with the header 'time,op,address,size', or a Valgrind Lackey log; name the format with --format")
         }
         switch chosen {

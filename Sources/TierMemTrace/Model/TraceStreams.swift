@@ -38,3 +38,14 @@ extension TraceEventSource {
         return all
     }
 }
+
+/// A source that reads a byte stream and can say how far it has got (for progress bars).
+public protocol ByteProgressReporting {
+    var bytesConsumed: UInt64 { get }
+    /// The input's size when known (a regular file), nil for a pipe.
+    var inputSize: UInt64? { get }
+}
+
+extension TMTReader: ByteProgressReporting {}
+extension CSVTraceReader: ByteProgressReporting {}
+extension LackeyImporter: ByteProgressReporting {}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import TierMemTrace
+
+/// The README's main job. For now: import a shipped trace, summarise it, and compare the shipped
+/// traces side by side. Later issues widen it to run the live heap.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Import a shipped trace, print its summary, and compare the shipped traces.")
+
+    @Option(help: "The folder of shipped traces.")
+    var traces = "traces"
+
+    @Option(help: "The CSV trace to import (inside --traces).")
+    var sample = "kv-sample.csv"
+
+    func run() throws {
+        let scratch = NSTemporaryDirectory() + "tiermem-demo-\(getpid())"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+        let csvPath = traces + "/" + sample
+        let imported = scratch + "/" + sample.replacingOccurrences(of: ".csv", with: ".tmt")
+        let source: any TraceEventSource
+        let inputBytes: UInt64
+        if FileManager.default.fileExists(atPath: csvPath) {
+            print("== importing \(csvPath) (the CSV interchange format) into .tmt")
+            source = try TraceFiles.openReader(csvPath)
+            inputBytes = (try? FileManager.default.attributesOfItem(atPath: csvPath)[.size] as? UInt64) ?? 0
+        } else {
+            print("== \(csvPath) not found; generating the built-in key-value workload instead")
+            var spec = WorkloadSpec(kind: .kv)
+            spec.records = 200_000
+            spec.footprintPages = 4_096
+            source = try SyntheticTrace(spec: spec)
+            inputBytes = 0
+        }
+        let started = Date()
+        let writer = try TMTWriter(path: imported, header: source.header)
+        let count = try pump(source, into: writer, label: "importing")
+        try writer.finish()
+        let elapsed = Date().timeIntervalSince(started)
+        let outputBytes = (try FileManager.default.attributesOfItem(atPath: imported)[.size] as? UInt64) ?? 0
+        var line = "imported \(Format.count(count)) events in \(String(format: "%.2f", elapsed)) s: "
+        if inputBytes > 0 { line += "\(Format.bytes(inputBytes)) of CSV became " }
+        line += "\(Format.bytes(outputBytes)) of .tmt, \(String(format: "%.2f", Double(outputBytes) / Double(max(count, 1)))) bytes per event"
+        print(line + "\n")
+
+        let summary = try TraceSummary.measure(TMTReader(path: imported))
+        print(TraceSummaryReport.text(summary, name: imported) + "\n")
+
+        let shipped = ((try? FileManager.default.contentsOfDirectory(atPath: traces)) ?? [])
+            .filter { $0.hasSuffix(".tmt") }.sorted()
+        guard !shipped.isEmpty else { return }
+        print("== the shipped traces (\(traces)/README.md says how each was made)")
+        var rows = [["trace", "records", "footprint", "writes", "reuse p50", "reuse p90", "LRU hits at 25%"]]
+        for name in shipped {
+            let s = try TraceSummary.measure(TMTReader(path: traces + "/" + name))
+            let writes = s.records == 0 ? 0 : Double(s.operations[.write, default: 0]) / Double(s.records)
+            rows.append([
+                name, Format.count(s.records), Format.bytes(s.footprintBytes), Format.percent(writes),
+                s.reuse.quantile(0.5).map(Format.count) ?? "-", s.reuse.quantile(0.9).map(Format.count) ?? "-",
+                Format.percent(TraceSummaryReport.lruHitRatio(s, share: 0.25)),
+            ])
+        }
+        print(Format.table(rows))
+    }
+}
