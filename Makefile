@@ -29,7 +29,7 @@ fuzz: deps
 
 # Remake the shipped traces (needs valgrind, python3, gzip, coreutils).
 traces: deps
-	@scripts/install-deps.sh valgrind
+	@scripts/install-deps.sh valgrind python3 gzip coreutils
 	scripts/make-traces.sh
 
 clean:

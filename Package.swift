@@ -40,10 +40,12 @@ let package = Package(
         ),
         // Release-built benchmark and fuzz drivers (never timed assertions inside tests).
         .executableTarget(name: "tiermem-bench", dependencies: ["TierMemTrace"], path: "Benchmarks/TraceBench"),
-        .executableTarget(name: "tiermem-fuzz", dependencies: ["TierMemTrace", "TierMemCore"], path: "Benchmarks/TraceFuzz"),
+        // The fuzz corpus and checks, shared by the test suite (a short run) and tiermem-fuzz (a long one).
+        .target(name: "TierMemFuzzing", dependencies: ["TierMemTrace", "TierMemCore"]),
+        .executableTarget(name: "tiermem-fuzz", dependencies: ["TierMemFuzzing"], path: "Benchmarks/TraceFuzz"),
 
         .testTarget(name: "TierMemCoreTests", dependencies: ["TierMemCore"]),
-        .testTarget(name: "TierMemTraceTests", dependencies: ["TierMemTrace", "TierMemCore"]),
+        .testTarget(name: "TierMemTraceTests", dependencies: ["TierMemTrace", "TierMemCore", "TierMemFuzzing"]),
         .testTarget(
             name: "TierMemTests",
             dependencies: ["TierMem", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd"]

@@ -31,13 +31,20 @@ import TierMemCore
         #expect(ByteCount(1_610_612_736).description == "1.5 GiB")
     }
 
+    @Test func exactDescriptionReadsBackUnchanged() throws {
+        for bytes: UInt64 in [0, 1, 4097, 4096, 4512 << 20, 3 << 30, 1 << 40, 123_456_789] {
+            #expect(try ByteCount(parsing: ByteCount(bytes).exactDescription).bytes == bytes)
+        }
+        #expect(ByteCount(4512 << 20).exactDescription == "4512MiB")
+    }
+
     @Test func pageCountRoundsDown() {
         #expect(ByteCount(3 * 4096 + 100).pages(of: 4096) == 3)
     }
 
     @Test func capacityPercentResolvesAgainstFootprint() throws {
         let capacity = try Capacity(parsing: "25%")
-        #expect(capacity == .fractionOfFootprint(0.25))
+        #expect(capacity == .percentOfFootprint(25))
         #expect(capacity.resolved(footprint: .mebibytes(100)).bytes == 25 << 20)
         #expect(try Capacity(parsing: "1GiB").resolved(footprint: .mebibytes(1)) == .gibibytes(1))
         for bad in ["0%", "101%", "x%", "%"] {

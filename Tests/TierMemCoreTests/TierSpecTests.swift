@@ -18,7 +18,7 @@ import TierMemCore
         #expect(spec.tiers.map(\.kind) == [.dram, .pmem, .compressed])
         #expect(spec[.pmem]?.directory == nil)
         #expect(spec[.compressed]?.codec == .lz4)
-        #expect(spec[.dram]?.capacity == .fractionOfFootprint(0.1))
+        #expect(spec[.dram]?.capacity == .percentOfFootprint(10))
         #expect(try TierSpec(parsing: "compressed:zstd:1GiB")[.compressed]?.codec == .zstd)
         #expect(try TierSpec(parsing: "pmem:/a:b/c:2GiB")[.pmem]?.directory == "/a:b/c")
     }

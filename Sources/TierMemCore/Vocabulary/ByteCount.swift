@@ -28,6 +28,15 @@ public struct ByteCount: Hashable, Comparable, Sendable, CustomStringConvertible
         return "\(text) \(units[unit])"
     }
 
+    /// The exact count in the largest binary unit that divides it, in the form `ByteCount(parsing:)`
+    /// reads back unchanged: `4512MiB`, `1GiB`, `4097`.
+    public var exactDescription: String {
+        for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] where bytes > 0 && bytes % (1 << UInt64(shift)) == 0 {
+            return "\(bytes >> UInt64(shift))\(unit)"
+        }
+        return String(bytes)
+    }
+
     /// The multiplier for each accepted unit spelling (lower-cased).
     private static let unitMultipliers: [String: Double] = [
         "": 1, "b": 1,
@@ -66,8 +75,8 @@ public struct ByteCountError: Error, Equatable, CustomStringConvertible {
 /// when the footprint is known (for example a trace's distinct pages).
 public enum Capacity: Hashable, Sendable, CustomStringConvertible {
     case bytes(ByteCount)
-    /// A share of the footprint, 0 < fraction ≤ 1 (`25%` is 0.25).
-    case fractionOfFootprint(Double)
+    /// A share of the footprint in percent, 0 < percent ≤ 100 (kept as written, so it prints back exactly).
+    case percentOfFootprint(Double)
 
     public init(parsing text: String) throws(ByteCountError) {
         let trimmed = text.trimmingSpaces()
@@ -76,7 +85,7 @@ public enum Capacity: Hashable, Sendable, CustomStringConvertible {
             guard let percent = Double(number), percent.isFinite, percent > 0, percent <= 100 else {
                 throw ByteCountError(text: text, reason: "expected a percentage greater than 0 and at most 100, such as 25%")
             }
-            self = .fractionOfFootprint(percent / 100)
+            self = .percentOfFootprint(percent)
         } else {
             self = .bytes(try ByteCount(parsing: trimmed))
         }
@@ -86,15 +95,15 @@ public enum Capacity: Hashable, Sendable, CustomStringConvertible {
     public func resolved(footprint: ByteCount) -> ByteCount {
         switch self {
         case .bytes(let count): return count
-        case .fractionOfFootprint(let fraction): return ByteCount(UInt64(Double(footprint.bytes) * fraction))
+        case .percentOfFootprint(let percent): return ByteCount(UInt64(Double(footprint.bytes) * percent / 100))
         }
     }
 
+    /// The text form, exact: `ByteCount.exactDescription` or the percentage as written.
     public var description: String {
         switch self {
-        case .bytes(let count): return count.description
-        case .fractionOfFootprint(let fraction):
-            let percent = fraction * 100
+        case .bytes(let count): return count.exactDescription
+        case .percentOfFootprint(let percent):
             return percent == percent.rounded() ? "\(Int(percent))%" : "\(percent)%"
         }
     }

@@ -28,7 +28,7 @@ public struct TierSpec: Hashable, Sendable, CustomStringConvertible {
             var parts = [kind.rawValue]
             if let directory { parts.append(directory) }
             if let codec { parts.append(codec.rawValue) }
-            parts.append(capacity.description.replacingSpaces())
+            parts.append(capacity.description)
             return parts.joined(separator: ":")
         }
     }
@@ -139,8 +139,4 @@ public struct TierSpecError: Error, Equatable, CustomStringConvertible {
         let prefix = source.map { "\($0): " } ?? ""
         return token.isEmpty ? "\(prefix)tier specification: \(reason)" : "\(prefix)tier '\(token)': \(reason)"
     }
-}
-
-extension String {
-    fileprivate func replacingSpaces() -> String { split(separator: " ").joined() }
 }

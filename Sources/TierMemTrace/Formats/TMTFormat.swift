@@ -41,6 +41,35 @@ public enum TMTFormat {
         return bytes
     }
 
+    /// One whole chunk (header and payload) holding `events`, which must number from 1 to
+    /// `maxRecordsPerChunk` and have addresses below 2^59.
+    public static func encodeChunk(_ events: [TraceEvent]) -> [UInt8] {
+        var scratch: [UInt8] = []
+        return encodeChunk(events, payloadBuffer: &scratch)
+    }
+
+    /// As `encodeChunk(_:)`, reusing `payloadBuffer`'s storage for the payload.
+    static func encodeChunk(_ events: [TraceEvent], payloadBuffer payload: inout [UInt8]) -> [UInt8] {
+        precondition((1...maxRecordsPerChunk).contains(events.count), "a chunk holds 1 to \(maxRecordsPerChunk) records")
+        precondition(events.allSatisfy { $0.address < TraceEvent.addressLimit }, "addresses must be below 2^59")
+        payload.removeAll(keepingCapacity: true)
+        let shift = events.withUnsafeBufferPointer { buffer in
+            let shift = TMTChunkCodec.addressShift(for: buffer)
+            TMTChunkCodec.encode(buffer, addressShift: shift, into: &payload)
+            return shift
+        }
+        var chunk = chunkMarker
+        chunk.reserveCapacity(chunkHeaderBytes + payload.count)
+        chunk.appendLittleEndian(UInt32(events.count))
+        chunk.appendLittleEndian(UInt32(payload.count))
+        chunk.append(contentsOf: [UInt8(shift), 0, 0, 0])
+        var crc = chunk.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[4...])) }
+        crc = payload.withUnsafeBytes { CRC32C.update(crc, $0) }
+        chunk.appendLittleEndian(crc)
+        chunk.append(contentsOf: payload)
+        return chunk
+    }
+
     @inline(__always)
     static func zigzag(_ value: Int64) -> UInt64 {
         UInt64(bitPattern: (value << 1) ^ (value >> 63))

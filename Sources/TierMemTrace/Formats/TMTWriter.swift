@@ -47,21 +47,7 @@ public final class TMTWriter: TraceEventSink {
 
     private func flushChunk() throws {
         guard !pending.isEmpty else { return }
-        payload.removeAll(keepingCapacity: true)
-        let shift = pending.withUnsafeBufferPointer { events in
-            let shift = TMTChunkCodec.addressShift(for: events)
-            TMTChunkCodec.encode(events, addressShift: shift, into: &payload)
-            return shift
-        }
-        var chunkHeader = TMTFormat.chunkMarker
-        chunkHeader.appendLittleEndian(UInt32(pending.count))
-        chunkHeader.appendLittleEndian(UInt32(payload.count))
-        chunkHeader.append(contentsOf: [UInt8(shift), 0, 0, 0])
-        var crc = chunkHeader.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[4...])) }
-        crc = payload.withUnsafeBytes { CRC32C.update(crc, $0) }
-        chunkHeader.appendLittleEndian(crc)
-        try output.write(chunkHeader)
-        try output.write(payload)
+        try output.write(TMTFormat.encodeChunk(pending, payloadBuffer: &payload))
         recordsWritten += UInt64(pending.count)
         pending.removeAll(keepingCapacity: true)
     }

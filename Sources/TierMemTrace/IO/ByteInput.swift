@@ -13,8 +13,10 @@ public final class ByteInput {
     public let size: UInt64?
     private let fd: CInt
     private let ownsDescriptor: Bool
-    /// Bytes `peek` read ahead, served before the descriptor is read again.
+    /// Bytes `peek` read ahead (or an in-memory input), served from `peekedStart` on before
+    /// the descriptor is read again.
     private var peeked: [UInt8] = []
+    private var peekedStart = 0
 
     /// Opens `path` for reading; `-` means standard input.
     public convenience init(path: String) throws {
@@ -41,6 +43,12 @@ public final class ByteInput {
         self.init(name: "<stdin>", fd: STDIN_FILENO, ownsDescriptor: false, size: isFile ? UInt64(info.st_size) : nil)
     }
 
+    /// Serves `bytes` from memory under `name`: for tests and the fuzz harness.
+    public convenience init(bytes: [UInt8], name: String = "<memory>") {
+        self.init(name: name, fd: -1, ownsDescriptor: false, size: UInt64(bytes.count))
+        peeked = bytes
+    }
+
     private init(name: String, fd: CInt, ownsDescriptor: Bool, size: UInt64?) {
         self.name = name
         self.fd = fd
@@ -55,12 +63,13 @@ public final class ByteInput {
     /// The first `count` bytes of what is left (fewer at the end), without consuming them:
     /// how a format is recognised on a pipe, which cannot seek back.
     public func peek(_ count: Int) throws -> [UInt8] {
-        if peeked.count < count {
-            var more = [UInt8](repeating: 0, count: count - peeked.count)
-            let n = try more.withUnsafeMutableBytes { try readFromDescriptor(into: $0, at: offset + UInt64(peeked.count)) }
+        let available = peeked.count - peekedStart
+        if available < count {
+            var more = [UInt8](repeating: 0, count: count - available)
+            let n = try more.withUnsafeMutableBytes { try readFromDescriptor(into: $0, at: offset + UInt64(available)) }
             peeked.append(contentsOf: more[0..<n])
         }
-        return Array(peeked.prefix(count))
+        return Array(peeked[peekedStart..<min(peeked.count, peekedStart + count)])
     }
 
     /// Reads up to `buffer.count` bytes, fewer only at the end of the input. Returns the count.
@@ -74,10 +83,14 @@ public final class ByteInput {
 
     /// Moves up to `buffer.count` peeked bytes into `buffer`; returns how many.
     private func takePeeked(_ buffer: UnsafeMutableRawBufferPointer) -> Int {
-        let n = min(peeked.count, buffer.count)
+        let n = min(peeked.count - peekedStart, buffer.count)
         guard n > 0 else { return 0 }
-        peeked.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
-        peeked.removeFirst(n)
+        peeked.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + peekedStart, byteCount: n) }
+        peekedStart += n
+        if peekedStart == peeked.count {
+            peeked.removeAll()
+            peekedStart = 0
+        }
         offset += UInt64(n)
         return n
     }
@@ -85,6 +98,7 @@ public final class ByteInput {
     /// Fills `buffer` from the descriptor, short only at the end of the input. `position` is the
     /// input offset of the first byte, for error messages.
     private func readFromDescriptor(into buffer: UnsafeMutableRawBufferPointer, at position: UInt64) throws -> Int {
+        guard fd >= 0 else { return 0 }  // in-memory input: everything was in `peeked`
         var filled = 0
         while filled < buffer.count {
             let n = Glibc.read(fd, buffer.baseAddress! + filled, buffer.count - filled)
@@ -102,7 +116,8 @@ public final class ByteInput {
     /// Reads whatever is available, up to `buffer.count` bytes; 0 only at the end of the input.
     /// Line readers use this so that a pipe is processed as data arrives.
     public func readSome(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        if !peeked.isEmpty { return takePeeked(buffer) }
+        if peekedStart < peeked.count { return takePeeked(buffer) }
+        guard fd >= 0 else { return 0 }
         while true {
             let n = Glibc.read(fd, buffer.baseAddress!, buffer.count)
             if n >= 0 {
