@@ -46,6 +46,8 @@ let package = Package(
 
         .testTarget(name: "TierMemCoreTests", dependencies: ["TierMemCore"]),
         .testTarget(name: "TierMemTraceTests", dependencies: ["TierMemTrace", "TierMemCore", "TierMemFuzzing"]),
+        // Runs the built executable end to end (it is built alongside the tests).
+        .testTarget(name: "tiermemTests", dependencies: ["tiermem"]),
         .testTarget(
             name: "TierMemTests",
             dependencies: ["TierMem", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd"]

@@ -34,9 +34,15 @@ capture() {
     local name=$1 skip=$2
     shift 2
     echo "make-traces: $name: skipping $skip start-up events, keeping $RECORDS" >&2
-    # The import stops after RECORDS events; Valgrind then gets SIGPIPE, which is expected.
-    { "${norandom[@]}" "${lackey[@]}" "$@" 9>&1 1>/dev/null 2>/dev/null || true; } \
-        | "$TIERMEM" trace import - "$OUT/$name.tmt" --format lackey --skip-records "$skip" --max-records "$RECORDS"
+    # Valgrind writes its log into a FIFO that the import reads. The import stops after RECORDS
+    # events; Valgrind does not die of the closed pipe, so it is stopped here.
+    rm -f "$work/lackey.fifo"
+    mkfifo "$work/lackey.fifo"
+    "${norandom[@]}" "${lackey[@]}" "$@" 9>"$work/lackey.fifo" 1>/dev/null 2>/dev/null &
+    local valgrind=$!
+    "$TIERMEM" trace import "$work/lackey.fifo" "$OUT/$name.tmt" --format lackey --skip-records "$skip" --max-records "$RECORDS"
+    kill "$valgrind" 2>/dev/null || true
+    wait "$valgrind" 2>/dev/null || true
 }
 
 # 1. CPython building and probing a dictionary of 200,000 string keys.

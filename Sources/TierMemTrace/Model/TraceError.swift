@@ -27,7 +27,7 @@ public struct TraceError: Error, Equatable, CustomStringConvertible {
         case nil: break
         }
         text += ": \(reason)"
-        if position != nil { text += " (\(goodRecords) record\(goodRecords == 1 ? "" : "s") before it were good)" }
+        if position != nil { text += goodRecords == 1 ? " (1 record before it was good)" : " (\(goodRecords) records before it were good)" }
         return text
     }
 }

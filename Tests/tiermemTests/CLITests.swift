@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+/// Runs the built `tiermem` executable, as a user would, and checks its output and exit status.
+struct CLI {
+    static let executable: URL = {
+        // The test bundle and the executable are built into the same folder.
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("tiermem").path), dir.path != "/" {
+            dir.deleteLastPathComponent()
+        }
+        return dir.appendingPathComponent("tiermem")
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+}
+
+@Suite(.serialized) struct CLITests {
+    let dir: String = {
+        let path = NSTemporaryDirectory() + "tiermem-cli-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    @Test func generateInspectExportAndReimport() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let gen = try CLI.run(["trace", "gen", "loop", "--records", "5000", "--footprint", "400KiB", "-o", "\(dir)/loop.tmt"])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        #expect(gen.stdout == "wrote 5,000 events to \(dir)/loop.tmt\n")
+
+        let info = try CLI.run(["trace", "info", "\(dir)/loop.tmt"])
+        #expect(info.status == 0)
+        let lines = info.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("records         5,000"))
+        #expect(lines.contains("footprint       100 pages (400 KiB) touched by reads and writes"))
+        // A loop over 100 pages: every reuse is at distance 99, so LRU misses until it holds them all.
+        #expect(lines.contains("reuse distance  cold 100, p50 96, p90 96, p99 96, max 99 pages"))
+        #expect(lines.contains("LRU hit ratio   10% of footprint: 0.0%, 25% of footprint: 0.0%, 50% of footprint: 0.0%"))
+
+        let json = try CLI.run(["trace", "info", "--json", "\(dir)/loop.tmt"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["distinct_pages"] as? Int == 100)
+
+        #expect(try CLI.run(["trace", "export", "\(dir)/loop.tmt", "\(dir)/loop.csv"]).status == 0)
+        #expect(try CLI.run(["trace", "import", "\(dir)/loop.csv", "\(dir)/again.tmt"]).status == 0)
+        #expect(FileManager.default.contentsEqual(atPath: "\(dir)/loop.tmt", andPath: "\(dir)/again.tmt"))
+
+        let oracle = try CLI.run(["trace", "export", "\(dir)/loop.tmt", "\(dir)/loop.bin", "--to", "oracle-general"])
+        #expect(oracle.stdout.contains("(5,000 page requests)"))
+        #expect((try FileManager.default.attributesOfItem(atPath: "\(dir)/loop.bin")[.size] as? Int) == 5_000 * 24)
+    }
+
+    @Test func importsLackeyFromStandardInput() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = "==7== Lackey\nI  0400aa00,3\n L 1ffefff000,8\nI  0400aa03,2\n S 0601000,4\n"
+        let result = try CLI.run(["trace", "import", "-", "\(dir)/l.tmt"], stdin: Data(log.utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "wrote 2 events to \(dir)/l.tmt\n")
+        let cat = try CLI.run(["trace", "cat", "\(dir)/l.tmt"])
+        #expect(cat.stdout.hasSuffix("time,op,address,size\n1,R,0x1ffefff000,8\n2,W,0x601000,4\n"))
+    }
+
+    @Test func badInputIsAClearErrorAndNoOutputFile() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data("time,op,address,size\n0,R,0x10,8\n1,Q,0x20,8\n".utf8).write(to: URL(fileURLWithPath: "\(dir)/bad.csv"))
+        let result = try CLI.run(["trace", "import", "\(dir)/bad.csv", "\(dir)/bad.tmt"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(dir)/bad.csv: line 3: field 'op': expected R, W, A, F"))
+        #expect(result.stderr.contains("(1 record before it was good)"))
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/bad.tmt"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).allSatisfy { !$0.contains("partial") })
+
+        let missing = try CLI.run(["trace", "info", "\(dir)/nope.tmt"])
+        #expect(missing.stderr.contains("nope.tmt: cannot open: No such file or directory"))
+        let badGen = try CLI.run(["trace", "gen", "zipf", "--zipf-s=-1", "-o", "\(dir)/z.tmt"])
+        #expect(badGen.stderr.contains("--zipf-s: expected greater than 0"))
+    }
+}
