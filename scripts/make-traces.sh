@@ -4,7 +4,7 @@
 # Real programs are traced with Valgrind's Lackey (valgrind --tool=lackey --trace-mem=yes),
 # piped straight into `tiermem trace import`. ASLR is turned off (setarch -R) so addresses
 # repeat from run to run; the program's start-up (dynamic loading, interpreter init) is measured
-# by tracing it alone and skipped, and each trace keeps the next RECORDS events.
+# by tracing it alone and skipped, and each trace keeps the next LACKEY_RECORDS events.
 # Synthetic traces come from `tiermem trace gen` with fixed seeds.
 #
 # Needs: valgrind, /usr/bin/python3, gzip, sort (scripts/install-deps.sh valgrind python3).
@@ -13,6 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RECORDS=${RECORDS:-1000000}
+# Lackey traces keep fewer events: byte-level addresses cost 4 to 6 bytes a record, and every
+# shipped trace stays under 5 MB.
+LACKEY_RECORDS=${LACKEY_RECORDS:-750000}
 TIERMEM=${TIERMEM:-.build/release/tiermem}
 OUT=${OUT:-traces}
 [ -x "$TIERMEM" ] || swift build -c release --product tiermem
@@ -29,19 +32,19 @@ count_events() {
         | awk '/^ [LS] /{n++} /^ M /{n+=2} END{print n+0}'
 }
 
-# capture NAME SKIP COMMAND...: trace COMMAND, skip SKIP events, keep RECORDS.
+# capture NAME SKIP COMMAND...: trace COMMAND, skip SKIP events, keep LACKEY_RECORDS.
 capture() {
     local name=$1 skip=$2
     shift 2
-    echo "make-traces: $name: skipping $skip start-up events, keeping $RECORDS" >&2
-    # Valgrind writes its log into a FIFO that the import reads. The import stops after RECORDS
+    echo "make-traces: $name: skipping $skip start-up events, keeping $LACKEY_RECORDS" >&2
+    # Valgrind writes its log into a FIFO that the import reads. The import stops after enough
     # events; Valgrind does not die of the closed pipe, so it is stopped here.
     rm -f "$work/lackey.fifo"
     mkfifo "$work/lackey.fifo"
     "${norandom[@]}" "${lackey[@]}" "$@" 9>"$work/lackey.fifo" 1>/dev/null 2>/dev/null &
     local valgrind=$!
-    "$TIERMEM" trace import "$work/lackey.fifo" "$OUT/$name.tmt" --format lackey --skip-records "$skip" --max-records "$RECORDS"
-    kill "$valgrind" 2>/dev/null || true
+    "$TIERMEM" trace import "$work/lackey.fifo" "$OUT/$name.tmt" --format lackey --skip-records "$skip" --max-records "$LACKEY_RECORDS"
+    kill -KILL "$valgrind" 2>/dev/null || true  # Valgrind does not stop on SIGTERM here
     wait "$valgrind" 2>/dev/null || true
 }
 

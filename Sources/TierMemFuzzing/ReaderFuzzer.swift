@@ -10,7 +10,12 @@ import TierMemTrace
 /// of ranges, or replaced by random bytes.
 public struct ReaderFuzzer {
     public enum Target: String, CaseIterable, Sendable {
-        case tmt, csv, lackey, tierSpec = "tier-spec", byteCount = "byte-count"
+        /// Whole `.tmt` files: most mutants fail the CRC32C checks.
+        case tmt
+        /// `.tmt` chunk payloads straight into the decoder, as if their CRC had matched: the
+        /// decoder must survive anything a CRC collision or a buggy writer could hand it.
+        case tmtPayload = "tmt-payload"
+        case csv, lackey, tierSpec = "tier-spec", byteCount = "byte-count"
     }
 
     public struct Outcome: Sendable, CustomStringConvertible {
@@ -76,6 +81,27 @@ public struct ReaderFuzzer {
                 guard error.file == "fuzz", !error.reason.isEmpty else { throw violation("an error without file or reason: \(error)") }
                 return false
             }
+        case .tmtPayload:
+            // The first two bytes choose the record count and address shift; the rest is payload.
+            guard input.count >= 2 else { return false }
+            let count = 1 + Int(input[0]) % 64
+            let shift = Int(input[1]) % (TMTChunkCodec.maxAddressShift + 1)
+            let payload = Array(input[2...]) + [UInt8](repeating: 0, count: TMTFormat.decodePadding)
+            var output = [TraceEvent](repeating: .zero, count: count)
+            let failure = payload.withUnsafeBufferPointer { p in
+                output.withUnsafeMutableBufferPointer { o in
+                    TMTChunkCodec.decode(payload: p.baseAddress!, payloadLength: input.count - 2, count: count,
+                                         addressShift: shift, into: o.baseAddress!)
+                }
+            }
+            if let failure {
+                guard !failure.reason.isEmpty, failure.record <= count else { throw violation("a decode failure without a reason") }
+                return false
+            }
+            for event in output where event.address >= TraceEvent.addressLimit {
+                throw violation("decoded an address above the limit")
+            }
+            return true
         case .tierSpec:
             let text = String(decoding: input, as: UTF8.self)
             do {
@@ -173,6 +199,13 @@ public struct ReaderFuzzer {
         ].map { Array($0.utf8) }
         let tierSpecs = ["dram:256MiB;pmem:/mnt/pmem0:4GiB;compressed:lz4:512MiB", "dram:10%;compressed:zstd:1GiB", "pmem:2G"].map { Array($0.utf8) }
         let byteCounts = ["4096", "64KiB", "1.5GiB", "10%", "3 MB"].map { Array($0.utf8) }
-        return [.tmt: tmt, .csv: csv, .lackey: lackey, .tierSpec: tierSpecs, .byteCount: byteCounts]
+        // Payload seeds: a count byte, a shift byte, then a real chunk's payload.
+        let payloads: [[UInt8]] = tmt.map { file in
+            let chunk = Array(file[TMTFormat.encodeHeader(TraceHeader(producer: "fuzz")).count...])
+            let count = Int(chunk[4]) | Int(chunk[5]) << 8
+            let length = Int(chunk[8]) | Int(chunk[9]) << 8
+            return [UInt8(count - 1), chunk[12]] + Array(chunk[TMTFormat.chunkHeaderBytes..<(TMTFormat.chunkHeaderBytes + length)])
+        }
+        return [.tmt: tmt, .tmtPayload: payloads, .csv: csv, .lackey: lackey, .tierSpec: tierSpecs, .byteCount: byteCounts]
     }
 }

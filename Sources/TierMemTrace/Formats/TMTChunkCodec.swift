@@ -6,7 +6,7 @@
 /// A page-level trace with a steady clock costs one to three bytes a record.
 public enum TMTChunkCodec {
     /// The largest address shift that keeps every shifted address delta in the key's 60 bits.
-    static let maxAddressShift = 58
+    public static let maxAddressShift = 58
 
     /// The address shift a chunk of these events can use: their common trailing zero bits.
     public static func addressShift(for events: UnsafeBufferPointer<TraceEvent>) -> Int {

@@ -18,7 +18,7 @@ public enum TMTFormat {
     public static let maxRecordBytes = 25
     /// Zero bytes kept after a payload in memory so the decoder can read a whole record
     /// without a bounds check per byte; it checks once per record instead.
-    static let decodePadding = 32
+    public static let decodePadding = 32
 
     // Bits of a record's key varint, below the zigzagged address delta.
     static let timeDeltaChangedBit: UInt64 = 1

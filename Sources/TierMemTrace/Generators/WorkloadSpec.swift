@@ -1,3 +1,5 @@
+import TierMemCore
+
 /// The synthetic workloads `tiermem trace gen` makes. Each is seeded and deterministic.
 public enum WorkloadKind: String, CaseIterable, Sendable, CustomStringConvertible {
     /// Every page equally likely: no locality at all.
@@ -91,7 +93,8 @@ public struct WorkloadSpec: Sendable, Equatable {
 
     /// The command line that makes this trace, stored as the trace's producer.
     public var commandLine: String {
-        var text = "tiermem trace gen \(kind) --records \(records) --footprint-pages \(footprintPages) --seed \(seed)"
+        let footprint = ByteCount(footprintPages * UInt64(pageSize)).exactDescription
+        var text = "tiermem trace gen \(kind) --records \(records) --footprint \(footprint) --seed \(seed)"
         if pageSize != TraceHeader.defaultPageSize { text += " --page-size \(pageSize)" }
         switch kind {
         case .zipf: text += " --zipf-s \(zipfExponent)"
