@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "tiermem", targets: ["tiermem"]),
         .library(name: "TierMemCore", targets: ["TierMemCore"]),
         .library(name: "TierMemTrace", targets: ["TierMemTrace"]),
+        .library(name: "TierMemSim", targets: ["TierMemSim"]),
         .library(name: "TierMem", targets: ["TierMem"]),
     ],
     dependencies: [
@@ -27,6 +28,7 @@ let package = Package(
         // Rounding (`Double.rounded`) needs libm, which nothing else links into a bare executable.
         .target(name: "TierMemCore", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "TierMemTrace", dependencies: ["TierMemCore"]),
+        .target(name: "TierMemSim", dependencies: ["TierMemCore", "TierMemTrace"]),
         .target(
             name: "TierMem",
             dependencies: ["TierMemCore", "TierMemTrace", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd"]
@@ -34,7 +36,7 @@ let package = Package(
         .executableTarget(
             name: "tiermem",
             dependencies: [
-                "TierMemCore", "TierMemTrace", "TierMem",
+                "TierMemCore", "TierMemTrace", "TierMemSim", "TierMem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +48,7 @@ let package = Package(
 
         .testTarget(name: "TierMemCoreTests", dependencies: ["TierMemCore"]),
         .testTarget(name: "TierMemTraceTests", dependencies: ["TierMemTrace", "TierMemCore", "TierMemFuzzing"]),
+        .testTarget(name: "TierMemSimTests", dependencies: ["TierMemSim", "TierMemTrace", "TierMemCore"]),
         // Runs the built executable end to end (it is built alongside the tests).
         .testTarget(name: "tiermemTests", dependencies: ["tiermem"]),
         .testTarget(

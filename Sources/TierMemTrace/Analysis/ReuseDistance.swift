@@ -13,9 +13,13 @@ public struct ReuseDistanceAnalyzer {
     public private(set) var histogram = LogHistogram()
     /// First touches: no previous access, so no distance (compulsory misses).
     public private(set) var coldAccesses: UInt64 = 0
+    /// With `exact`, `exactCounts[d]` counts the accesses at distance exactly d (8 bytes per
+    /// distinct page): what an exact miss-ratio curve needs.
+    public private(set) var exactCounts: [UInt64]?
 
-    public init(initialCapacity: Int = 1 << 16) {
+    public init(initialCapacity: Int = 1 << 16, exact: Bool = false) {
         tree = [Int32](repeating: 0, count: initialCapacity + 1)
+        if exact { exactCounts = [] }
     }
 
     public var distinctPages: Int { lastPosition.count }
@@ -28,6 +32,10 @@ public struct ReuseDistanceAnalyzer {
             // Distinct pages touched after `previous`: marks in (previous, position).
             let distance = prefixSum(position - 1) - prefixSum(previous)
             histogram.add(UInt64(distance))
+            if exactCounts != nil {
+                if distance >= exactCounts!.count { exactCounts!.append(contentsOf: repeatElement(0, count: distance + 1 - exactCounts!.count)) }
+                exactCounts![distance] += 1
+            }
             add(previous, -1)
         } else {
             coldAccesses += 1

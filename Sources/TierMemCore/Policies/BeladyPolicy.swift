@@ -1,0 +1,114 @@
+/// Belady's MIN, the offline optimum: demote the page whose next use is farthest in the future,
+/// and leave the incoming page where it is if its own next use is farther still (MIN with
+/// bypass, the bound for policies that may decline to promote). Needs every access's next use,
+/// which the replay computes in a backward pass before it starts (`NextUseTable`).
+///
+/// DRAM pages sit in a binary max-heap keyed by next use. A hit pushes a fresh entry instead of
+/// re-sorting; stale entries are dropped when they surface and the heap is rebuilt when stale
+/// ones outnumber live ones, so memory stays proportional to DRAM, not to the trace.
+public struct BeladyPolicy: PlacementPolicy {
+    public static let name = "belady"
+    public static let summary = "Belady's MIN with bypass: the offline optimum (needs the future)"
+    public static let needsFuture = true
+
+    private struct Entry {
+        var nextUse: UInt64
+        var id: PageID
+    }
+
+    private var heap: [Entry] = []
+    private var nextUse: [UInt64] = []
+    private var resident: [Bool] = []
+    private var residentCount = 0
+
+    public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
+        try options.allow(only: [], policy: Self.name)
+        heap.reserveCapacity(layout.dramPages * 2 + 16)
+    }
+
+    public mutating func pagesExist(_ count: Int) {
+        while nextUse.count < count {
+            nextUse.append(.max)
+            resident.append(false)
+        }
+    }
+
+    public mutating func admitted(_ id: PageID, _ access: AccessContext) {
+        resident[Int(id)] = true
+        residentCount += 1
+        record(id, access.nextUse)
+    }
+
+    public mutating func hit(_ id: PageID, _ access: AccessContext) { record(id, access.nextUse) }
+
+    public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? {
+        dropStaleTop()
+        guard let top = heap.first else { return incoming }
+        if let incoming, let access, access.nextUse >= top.nextUse { return incoming }
+        return top.id
+    }
+
+    public mutating func removed(_ id: PageID) {
+        if resident[Int(id)] {
+            resident[Int(id)] = false
+            residentCount -= 1
+        }
+    }
+
+    public mutating func freed(_ id: PageID) { removed(id) }
+
+    private mutating func record(_ id: PageID, _ next: UInt64) {
+        nextUse[Int(id)] = next
+        push(Entry(nextUse: next, id: id))
+        if heap.count > 2 * residentCount + 64 { rebuild() }
+    }
+
+    /// An entry is live if its page is in DRAM and the entry holds the page's latest next use.
+    @inline(__always)
+    private func isLive(_ e: Entry) -> Bool { resident[Int(e.id)] && nextUse[Int(e.id)] == e.nextUse }
+
+    private mutating func dropStaleTop() {
+        while let top = heap.first, !isLive(top) { popTop() }
+    }
+
+    private mutating func rebuild() {
+        // A page's next use grows with every access, so each page has at most one live entry.
+        heap = heap.filter { isLive($0) }
+        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+    }
+
+    private mutating func push(_ e: Entry) {
+        heap.append(e)
+        var i = heap.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard heap[parent].nextUse < e.nextUse else { break }
+            heap[i] = heap[parent]
+            i = parent
+        }
+        heap[i] = e
+    }
+
+    private mutating func popTop() {
+        let last = heap.removeLast()
+        guard !heap.isEmpty else { return }
+        heap[0] = last
+        siftDown(0)
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        let e = heap[i]
+        while true {
+            var child = 2 * i + 1
+            guard child < heap.count else { break }
+            if child + 1 < heap.count && heap[child + 1].nextUse > heap[child].nextUse { child += 1 }
+            guard heap[child].nextUse > e.nextUse else { break }
+            heap[i] = heap[child]
+            i = child
+        }
+        heap[i] = e
+    }
+
+    public var memoryBytes: Int { heap.capacity * MemoryLayout<Entry>.stride + nextUse.capacity * 8 + resident.capacity }
+}

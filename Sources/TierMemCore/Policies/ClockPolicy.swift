@@ -1,0 +1,67 @@
+/// CLOCK (second chance): DRAM pages sit on a ring with a reference bit; the hand clears set
+/// bits and demotes the first page whose bit is clear. A hit only sets a bit, which is why
+/// kernels use it: no list to reorder on the hot path.
+public struct ClockPolicy: PlacementPolicy {
+    public static let name = "clock"
+    public static let summary = "CLOCK second chance, a reference bit per page"
+    private static let emptySlot = PageID.max
+    private var ring: [PageID] = []
+    private var slotOf: [UInt32] = []
+    private var referenced: [Bool] = []
+    private var freeSlots: [UInt32] = []
+    private var hand = 0
+
+    public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
+        try options.allow(only: [], policy: Self.name)
+        ring.reserveCapacity(layout.dramPages)
+    }
+
+    public mutating func pagesExist(_ count: Int) {
+        while slotOf.count < count {
+            slotOf.append(UInt32.max)
+            referenced.append(false)
+        }
+    }
+
+    public mutating func admitted(_ id: PageID, _ access: AccessContext) {
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = Int(free)
+            ring[slot] = id
+        } else {
+            slot = ring.count
+            ring.append(id)
+        }
+        slotOf[Int(id)] = UInt32(slot)
+        referenced[Int(id)] = false
+    }
+
+    public mutating func hit(_ id: PageID, _ access: AccessContext) { referenced[Int(id)] = true }
+
+    public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? {
+        guard ring.count > freeSlots.count else { return nil }
+        while true {
+            if hand >= ring.count { hand = 0 }
+            let id = ring[hand]
+            hand += 1
+            if id == Self.emptySlot { continue }
+            if referenced[Int(id)] {
+                referenced[Int(id)] = false
+            } else {
+                return id
+            }
+        }
+    }
+
+    public mutating func removed(_ id: PageID) {
+        let slot = slotOf[Int(id)]
+        guard slot != UInt32.max else { return }
+        ring[Int(slot)] = Self.emptySlot
+        freeSlots.append(slot)
+        slotOf[Int(id)] = UInt32.max
+    }
+
+    public mutating func freed(_ id: PageID) { removed(id) }
+
+    public var memoryBytes: Int { ring.capacity * 4 + slotOf.capacity * 4 + referenced.capacity + freeSlots.capacity * 4 }
+}

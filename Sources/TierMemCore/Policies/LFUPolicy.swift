@@ -1,0 +1,104 @@
+/// Least frequently used, with decay: demote the DRAM page with the fewest recent accesses.
+/// Counts live in a binary min-heap of DRAM pages (a hit sifts one page down: O(log n)); every
+/// `decay` accesses all counts halve, which keeps the heap ordered and lets old popularity fade.
+public struct LFUPolicy: PlacementPolicy {
+    public static let name = "lfu"
+    public static let summary = "least frequently used, counts halved every decay period"
+    private static let notInHeap = UInt32.max
+    private var heap: [PageID] = []
+    private var position: [UInt32] = []
+    private var count: [UInt32] = []
+    private let decayPeriod: UInt64
+    private var accessesSinceDecay: UInt64 = 0
+
+    public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
+        try options.allow(only: ["decay"], policy: Self.name)
+        // Default: halve once per 8 DRAM-fulls of accesses.
+        decayPeriod = UInt64(try options.number("decay", default: Double(8 * layout.dramPages), in: 1...1e15))
+        heap.reserveCapacity(layout.dramPages)
+    }
+
+    public mutating func pagesExist(_ n: Int) {
+        while position.count < n {
+            position.append(Self.notInHeap)
+            count.append(0)
+        }
+    }
+
+    public mutating func admitted(_ id: PageID, _ access: AccessContext) {
+        count[Int(id)] = count[Int(id)] / 2 + 1  // a page that comes back keeps some of its history
+        heap.append(id)
+        position[Int(id)] = UInt32(heap.count - 1)
+        siftUp(heap.count - 1)
+        tick()
+    }
+
+    public mutating func hit(_ id: PageID, _ access: AccessContext) {
+        count[Int(id)] &+= 1
+        siftDown(Int(position[Int(id)]))
+        tick()
+    }
+
+    public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? { heap.first }
+
+    public mutating func removed(_ id: PageID) {
+        let i = Int(position[Int(id)])
+        guard i != Int(Self.notInHeap) else { return }
+        let last = heap.removeLast()
+        position[Int(id)] = Self.notInHeap
+        if i < heap.count {
+            heap[i] = last
+            position[Int(last)] = UInt32(i)
+            siftUp(i)
+            siftDown(Int(position[Int(last)]))
+        }
+    }
+
+    public mutating func freed(_ id: PageID) {
+        removed(id)
+        count[Int(id)] = 0
+    }
+
+    private mutating func tick() {
+        accessesSinceDecay += 1
+        guard accessesSinceDecay >= decayPeriod else { return }
+        accessesSinceDecay = 0
+        // Halving preserves a ≤ b, so the heap stays ordered. Pages outside DRAM decay too.
+        for i in count.indices { count[i] >>= 1 }
+    }
+
+    @inline(__always)
+    private func less(_ a: PageID, _ b: PageID) -> Bool { count[Int(a)] < count[Int(b)] }
+
+    private mutating func siftUp(_ start: Int) {
+        var i = start
+        let id = heap[i]
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard less(id, heap[parent]) else { break }
+            heap[i] = heap[parent]
+            position[Int(heap[i])] = UInt32(i)
+            i = parent
+        }
+        heap[i] = id
+        position[Int(id)] = UInt32(i)
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        let id = heap[i]
+        while true {
+            var child = 2 * i + 1
+            guard child < heap.count else { break }
+            if child + 1 < heap.count && less(heap[child + 1], heap[child]) { child += 1 }
+            guard less(heap[child], id) else { break }
+            heap[i] = heap[child]
+            position[Int(heap[i])] = UInt32(i)
+            i = child
+        }
+        heap[i] = id
+        position[Int(id)] = UInt32(i)
+    }
+
+    public var memoryBytes: Int { heap.capacity * 4 + position.capacity * 4 + count.capacity * 4 }
+}

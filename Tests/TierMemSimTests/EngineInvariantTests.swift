@@ -1,0 +1,48 @@
+import Testing
+import TierMemCore
+@testable import TierMemSim
+import TierMemTrace
+
+/// Drives the controller directly and checks the page table after every step.
+@Suite struct EngineInvariantTests {
+    func drive<P: PlacementPolicy>(_ type: P.Type, events: [TraceEvent], layout: TierLayout, config: ControllerConfig) throws {
+        var options = PolicyOptions()
+        if P.self == StaticRatioPolicy.self { options.values["dram"] = 0.3 }
+        var controller = Controller(layout: layout, policy: try P(layout: layout, options: options),
+                                    executor: ReplayExecutor(costs: CostModel(), codec: .lz4), config: config)
+        let profile = try TraceProfile.measure(ArraySource(events), withNextUse: true)
+        var position: UInt64 = 0
+        var now: UInt64 = 1
+        for event in events {
+            for page in event.pages(pageShift: 12) {
+                if event.operation == .free {
+                    controller.free(page: page)
+                } else if event.operation.isAccess {
+                    let next = profile.nextUse![Int(position)]
+                    _ = try controller.access(page: page, isWrite: event.operation == .write, now: now, position: position,
+                                              nextUse: next == .max ? .max : UInt64(next))
+                    position += 1
+                }
+                now += 500
+                if let problem = controller.table.invariantViolation(ratio: config.compressionRatio) {
+                    Issue.record("\(P.name) after event \(event): \(problem)")
+                    return
+                }
+            }
+        }
+        #expect(controller.counters.accesses == position)
+        let c = controller.counters
+        #expect(c.dramHits + c.pmemHits + c.pmemFaults + c.compressedFaults + c.newPages == c.accesses, "\(P.name): \(c)")
+    }
+
+    @Test(arguments: PolicyCatalog.names)
+    func everyPageInOneTierAndNoCapacityExceeded(policy: String) throws {
+        let trace = try events(.kv, records: 6_000, pages: 400)
+        let type = try PolicyCatalog.policy(named: policy)
+        for pmem in PMEMAccess.allCases {
+            let layout = TierLayout(pageSize: 4096, dramPages: 60, pmemPages: 250, compressedBytes: 150 * 4096, pmemAccess: pmem)
+            try drive(type, events: trace, layout: layout, config: ControllerConfig())
+            try drive(type, events: trace, layout: layout, config: .demandOnly)
+        }
+    }
+}
