@@ -1,24 +1,12 @@
 import Foundation
 import TierMemCore
 
-/// Number formatting for human-readable CLI output.
+/// Number formatting for the CLI (the numbers themselves: `Formatted`) and its tables.
 enum Format {
-    /// `1,234,567`.
-    static func count<T: BinaryInteger>(_ value: T) -> String {
-        let digits = String(value)
-        var out = ""
-        for (i, c) in digits.reversed().enumerated() {
-            if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
-            out.append(c)
-        }
-        return String(out.reversed())
-    }
-
-    static func percent(_ fraction: Double, decimals: Int = 1) -> String {
-        String(format: "%.\(decimals)f%%", fraction * 100)
-    }
-
-    static func bytes(_ value: UInt64) -> String { ByteCount(value).description }
+    static func count<T: BinaryInteger>(_ value: T) -> String { Formatted.count(value) }
+    static func percent(_ fraction: Double, decimals: Int = 1) -> String { Formatted.percent(fraction, decimals: decimals) }
+    static func bytes(_ value: UInt64) -> String { Formatted.bytes(value) }
+    static func duration(_ ns: Double) -> String { Formatted.duration(ns) }
 
     /// Left-aligned columns separated by two spaces.
     static func table(_ rows: [[String]]) -> String {

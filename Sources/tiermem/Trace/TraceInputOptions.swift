@@ -6,8 +6,8 @@ struct TraceInputOptions: ParsableArguments {
     @Option(help: "Input format: tmt, csv or lackey. Default: recognised from the content.")
     var format: String?
 
-    @Option(help: "Page size in bytes for formats that do not record it (Lackey, CSV).")
-    var pageSize: UInt32 = TraceHeader.defaultPageSize
+    @Option(help: "Page size in bytes for formats that do not record it (Lackey, CSV; default 4096). A .tmt trace must match it.")
+    var pageSize: UInt32?
 
     @Option(help: "Clock unit for CSV without a '# tiermem' line: ticks or ns.")
     var clock: String = "ticks"
@@ -24,7 +24,7 @@ struct TraceInputOptions: ParsableArguments {
                 throw ValidationError("--format: expected tmt, csv or lackey, got '\(format)'")
             }
         }
-        if let problem = TraceHeader.pageSizeProblem(UInt64(pageSize)) {
+        if let pageSize, let problem = TraceHeader.pageSizeProblem(UInt64(pageSize)) {
             throw ValidationError("--page-size: \(problem)")
         }
         guard ClockUnit(name: clock) != nil else {
@@ -34,15 +34,20 @@ struct TraceInputOptions: ParsableArguments {
 
     var readOptions: TraceFiles.ReadOptions {
         var options = TraceFiles.ReadOptions()
-        options.pageSize = pageSize
+        options.pageSize = pageSize ?? TraceHeader.defaultPageSize
         options.clock = ClockUnit(name: clock) ?? .ticks
         options.lackey.includeInstructions = includeInstructions
         options.lackey.skipBadLines = skipBadLines
         return options
     }
 
+    /// Opens `path`; a trace that records its own page size must agree with `--page-size`.
     func open(_ path: String) throws -> any TraceEventSource {
-        try TraceFiles.openReader(path, format: format.flatMap(TraceFormat.init(rawValue:)), options: readOptions)
+        let source = try TraceFiles.openReader(path, format: format.flatMap(TraceFormat.init(rawValue:)), options: readOptions)
+        if let pageSize, source.header.pageSize != pageSize {
+            throw ValidationError("\(path): the trace's page size is \(source.header.pageSize) bytes, but --page-size says \(pageSize)")
+        }
+        return source
     }
 }
 

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import TierMemCore
+import TierMemSim
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a trace through the placement engine with one policy and report what it did.",
+        discussion: "Policies: \(PolicyCatalog.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).")
+
+    @Argument(help: "The trace (tmt, csv or lackey; a file, read twice).")
+    var trace: String
+
+    @Option(help: "The policy: \(PolicyCatalog.names.joined(separator: ", ")).")
+    var policy = "lru"
+
+    @OptionGroup var replay: ReplayOptions
+    @OptionGroup var read: TraceInputOptions
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    @Option(help: "Also write a self-contained HTML report (charts, and every policy compared at these tiers).")
+    var report: String?
+
+    func validate() throws {
+        _ = try PolicyCatalog.policy(named: policy)
+        _ = try replay.settings(policy: policy)
+    }
+
+    func run() throws {
+        let settings = try replay.settings(policy: policy)
+        let result = try replayFile(trace, read: read, settings: settings)
+        print(json ? try result.json() : result.text)
+        if let report {
+            var comparison: [ReplayResult] = []
+            var profile: TraceProfile?
+            for name in PolicyCatalog.names {
+                var other = settings
+                other.policy = name
+                if name == policy { comparison.append(result); continue }
+                let source = try read.open(trace)
+                if profile == nil || (name == BeladyPolicy.name && profile?.nextUse == nil) {
+                    profile = try TraceProfile.measure(source, withNextUse: name == BeladyPolicy.name)
+                }
+                comparison.append(try replayFile(trace, read: read, settings: other, profile: profile, label: "comparing \(name)"))
+            }
+            try HTMLReport(main: result, comparison: comparison).write(to: report)
+            FileHandle.standardError.write("wrote \(report)\n".data(using: .utf8)!)
+        }
+    }
+}
