@@ -41,7 +41,7 @@ let package = Package(
             ]
         ),
         // Release-built benchmark and fuzz drivers (never timed assertions inside tests).
-        .executableTarget(name: "tiermem-bench", dependencies: ["TierMemTrace"], path: "Benchmarks/TraceBench"),
+        .executableTarget(name: "tiermem-bench", dependencies: ["TierMemTrace", "TierMemSim", "TierMemCore"], path: "Benchmarks/TraceBench"),
         // The fuzz corpus and checks, shared by the test suite (a short run) and tiermem-fuzz (a long one).
         .target(name: "TierMemFuzzing", dependencies: ["TierMemTrace", "TierMemCore"]),
         .executableTarget(name: "tiermem-fuzz", dependencies: ["TierMemFuzzing"], path: "Benchmarks/TraceFuzz"),

@@ -20,11 +20,21 @@ public struct AccessOutcome: Sendable, Equatable {
     public var pagedInNs: Double = 0
     /// The policy left the page where it was (served from its tier without admission).
     public var bypassed = false
+
+    @inlinable
+    public init(service: Service, tier: UInt8, stallNs: Double = 0, pagedInNs: Double = 0, bypassed: Bool = false) {
+        self.service = service
+        self.tier = tier
+        self.stallNs = stallNs
+        self.pagedInNs = pagedInNs
+        self.bypassed = bypassed
+    }
 }
 
 /// The controller ran out of memory: no tier has room for a page.
 public struct ControllerError: Error, Equatable, CustomStringConvertible {
     public var reason: String
+    public init(reason: String) { self.reason = reason }
     public var description: String { reason }
 }
 
@@ -36,41 +46,45 @@ public struct ControllerError: Error, Equatable, CustomStringConvertible {
 ///
 /// Clock: `now` in nanoseconds, non-decreasing; the replay passes trace time or modelled time.
 public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
-    public private(set) var table: PageTable
-    public private(set) var index: PageIndex
-    public private(set) var policy: Policy
+    @usableFromInline var _table: PageTable
+    public var table: PageTable { _table }
+    @usableFromInline var _index: PageIndex
+    public var index: PageIndex { _index }
+    @usableFromInline var _policy: Policy
+    public var policy: Policy { _policy }
     public var executor: Executor
     public let config: ControllerConfig
-    public private(set) var counters = EngineCounters()
+    @usableFromInline var _counters = EngineCounters()
+    public var counters: EngineCounters { _counters }
 
-    private let layout: TierLayout
-    private let minPages: Int
-    private let lowPages: Int
-    private let highPages: Int
-    private let compressibleThreshold: UInt64
-    private let promotionBytesPerNs: Double
-    private var reclaimAwake = false
-    private var reclaimBudgetNs = 0.0
-    private var promotionTokens = 0.0
-    private var lastNow: UInt64 = 0
-    private var untilEpoch: Int
-    private var untilDecay: Int
-    private var plan = MigrationPlan()
-    private var earlyDemotions: [PageID] = []
+    @usableFromInline let layout: TierLayout
+    @usableFromInline let minPages: Int
+    @usableFromInline let lowPages: Int
+    @usableFromInline let highPages: Int
+    @usableFromInline let compressibleThreshold: UInt64
+    @usableFromInline let promotionBytesPerNs: Double
+    @usableFromInline var reclaimAwake = false
+    @usableFromInline var reclaimBudgetNs = 0.0
+    @usableFromInline var promotionTokens = 0.0
+    @usableFromInline var lastNow: UInt64 = 0
+    @usableFromInline var untilEpoch: Int
+    @usableFromInline var untilDecay: Int
+    @usableFromInline var plan = MigrationPlan()
+    @usableFromInline var earlyDemotions: [PageID] = []
 
     /// Time the background reclaimer may bank while idle: it cannot catch up on an hour of
     /// idleness in one burst.
-    private static var maxReclaimBankNs: Double { 10_000_000 }
+    @usableFromInline static var maxReclaimBankNs: Double { 10_000_000 }
 
     public init(layout: TierLayout, policy: Policy, executor: Executor, config: ControllerConfig = ControllerConfig(),
                 expectedPages: Int = 1 << 12) {
         precondition(config.problem() == nil, config.problem() ?? "")
         self.layout = layout
-        self.policy = policy
+        self._policy = policy
         self.executor = executor
         self.config = config
-        self.table = PageTable(layout: layout, expectedPages: expectedPages)
-        self.index = PageIndex(expectedPages: expectedPages)
+        self._table = PageTable(layout: layout, expectedPages: expectedPages)
+        self._index = PageIndex(expectedPages: expectedPages)
         minPages = Int(Double(layout.dramPages) * config.minWatermark)
         lowPages = max(minPages, Int(Double(layout.dramPages) * config.lowWatermark))
         highPages = max(lowPages, Int(Double(layout.dramPages) * config.highWatermark))
@@ -81,9 +95,8 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     }
 
     /// Whether a page's contents are assumed compressible: a fixed hash of its number, so the
-    /// same page decides the same way in every run and every policy.
-    @inline(__always)
-    private func isCompressible(_ page: UInt64) -> Bool {
+    /// same page decides the same way in every run and every _policy.
+    @inlinable @inline(__always) func isCompressible(_ page: UInt64) -> Bool {
         var h = (page ^ 0x5851_F42D_4C95_7F2D) &* 0x9E37_79B9_7F4A_7C15
         h ^= h >> 29
         return (h >> 11) < compressibleThreshold
@@ -93,59 +106,60 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
 
     /// One access to `page` at `now`. `position` counts page accesses from 0; `nextUse` is the
     /// position of the next access to the same page (only an oracle policy uses it).
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func access(page: UInt64, isWrite: Bool, now: UInt64, position: UInt64,
                                 nextUse: UInt64 = .max) throws(ControllerError) -> AccessOutcome {
         if now != lastNow { try advance(to: now) }
-        let (id, inserted) = index.findOrInsert(page, newID: PageID(table.count))
+        let (id, inserted) = _index.findOrInsert(page, newID: PageID(_table.count))
         if inserted {
-            _ = table.addPage(flags: isCompressible(page) ? PageTable.compressibleFlag : 0)
-            policy.pagesExist(table.count)
+            _ = _table.addPage(flags: isCompressible(page) ? PageTable.compressibleFlag : 0)
+            _policy.pagesExist(_table.count)
         }
         let i = Int(id)
-        counters.accesses += 1
+        _counters.accesses += 1
         if isWrite {
-            counters.writes += 1
-            table.flags[i] |= PageTable.writtenFlag
+            _counters.writes += 1
+            _table.flags[i] |= PageTable.writtenFlag
         }
         let context = AccessContext(now: now, isWrite: isWrite, position: position, nextUse: nextUse,
-                                    previousAccess: table.lastAccess[i])
-        table.lastAccess[i] = now
-        table.frequency[i] += 1
+                                    previousAccess: _table.lastAccess[i])
+        _table.lastAccess[i] = now
+        _table.frequency[i] += 1
         untilEpoch -= 1
         if untilEpoch == 0 { try epoch(now: now) }
 
-        let tier = table.tier[i]
+        let tier = _table.tier[i]
         if tier == TierLayout.dram {
-            counters.dramHits += 1
-            policy.hit(id, context)
+            _counters.dramHits += 1
+            _policy.hit(id, context)
             return AccessOutcome(service: .dram, tier: tier)
         }
         if tier == PageTable.absent { return try firstTouch(id, page: page, context) }
         if layout.isPaged(tier) { return try fault(id, from: tier, context) }
-        counters.pmemHits += 1
-        if policy.accessedInPlace(id, tier: tier, context) { try promote(id, from: tier, context) }
+        _counters.pmemHits += 1
+        if _policy.accessedInPlace(id, tier: tier, context) { try promote(id, from: tier, context) }
         return AccessOutcome(service: .inPlace, tier: tier)
     }
 
     /// The program freed `pages` (a trace `free` event): they leave every tier.
+    @inlinable
     public mutating func free(page: UInt64) {
-        guard let id = index.find(page), table.tier[Int(id)] != PageTable.absent else { return }
-        if table.tier[Int(id)] == TierLayout.dram { policy.removed(id) }
-        table.setTier(id, PageTable.absent, ratio: config.compressionRatio)
-        policy.freed(id)
-        counters.freedPages += 1
+        guard let id = _index.find(page), _table.tier[Int(id)] != PageTable.absent else { return }
+        if _table.tier[Int(id)] == TierLayout.dram { _policy.removed(id) }
+        _table.setTier(id, PageTable.absent, ratio: config.compressionRatio)
+        _policy.freed(id)
+        _counters.freedPages += 1
     }
 
-    private mutating func firstTouch(_ id: PageID, page: UInt64, _ context: AccessContext) throws(ControllerError) -> AccessOutcome {
-        counters.newPages += 1
+    @inlinable mutating func firstTouch(_ id: PageID, page: UInt64, _ context: AccessContext) throws(ControllerError) -> AccessOutcome {
+        _counters.newPages += 1
         var stall = 0.0
-        if policy.placeNewPage(id, page: page) == TierLayout.dram {
+        if _policy.placeNewPage(id, page: page) == TierLayout.dram {
             let room = try makeRoom(for: id, context)
             stall = room.stallNs
             if !room.bypass {
-                table.setTier(id, TierLayout.dram, ratio: config.compressionRatio)
-                policy.admitted(id, context)
+                _table.setTier(id, TierLayout.dram, ratio: config.compressionRatio)
+                _policy.admitted(id, context)
                 wakeReclaimIfLow()
                 return AccessOutcome(service: .newPage, tier: TierLayout.dram, stallNs: stall)
             }
@@ -153,16 +167,16 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         let tiers = lowerTiers(for: id)
         for k in 0..<2 {
             let tier = k == 0 ? tiers.first : tiers.second
-            guard tier != PageTable.absent, table.hasRoom(tier, for: id, ratio: config.compressionRatio) else { continue }
-            table.setTier(id, tier, ratio: config.compressionRatio)
-            counters.newPagesOutsideDRAM += 1
+            guard tier != PageTable.absent, _table.hasRoom(tier, for: id, ratio: config.compressionRatio) else { continue }
+            _table.setTier(id, tier, ratio: config.compressionRatio)
+            _counters.newPagesOutsideDRAM += 1
             return AccessOutcome(service: .newPage, tier: tier, stallNs: stall)
         }
         throw outOfMemory("a new page")
     }
 
-    private mutating func fault(_ id: PageID, from tier: UInt8, _ context: AccessContext) throws(ControllerError) -> AccessOutcome {
-        if tier == TierLayout.pmem { counters.pmemFaults += 1 } else { counters.compressedFaults += 1 }
+    @inlinable mutating func fault(_ id: PageID, from tier: UInt8, _ context: AccessContext) throws(ControllerError) -> AccessOutcome {
+        if tier == TierLayout.pmem { _counters.pmemFaults += 1 } else { _counters.compressedFaults += 1 }
         let room = try makeRoom(for: id, context)
         var outcome = AccessOutcome(service: .fault, tier: tier, stallNs: room.stallNs)
         if !room.bypass {
@@ -172,30 +186,30 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
             let move = plan.moves[0]
             if move.done {
                 commit(move, now: context.now)
-                policy.admitted(id, context)
-                counters.demandPromotions += 1
+                _policy.admitted(id, context)
+                _counters.demandPromotions += 1
                 outcome.pagedInNs = move.costNs
                 wakeReclaimIfLow()
                 return outcome
             }
-            counters.failedMigrations += 1
+            _counters.failedMigrations += 1
         }
-        counters.bypassedFaults += 1
+        _counters.bypassedFaults += 1
         outcome.bypassed = true
         return outcome
     }
 
     /// An optional promotion of a page accessed in place: rate-limited, and only into free DRAM
     /// above the min watermark (making room is the background reclaimer's job, which it wakes).
-    private mutating func promote(_ id: PageID, from tier: UInt8, _ context: AccessContext) throws(ControllerError) {
+    @inlinable mutating func promote(_ id: PageID, from tier: UInt8, _ context: AccessContext) throws(ControllerError) {
         if promotionBytesPerNs > 0 {
             guard promotionTokens >= Double(layout.pageSize) else {
-                counters.promotionsRateLimited += 1
+                _counters.promotionsRateLimited += 1
                 return
             }
         }
-        guard table.freeDRAMPages > minPages else {
-            counters.promotionsWithoutRoom += 1
+        guard _table.freeDRAMPages > minPages else {
+            _counters.promotionsWithoutRoom += 1
             if lowPages > 0 { reclaimAwake = true }
             return
         }
@@ -204,13 +218,13 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         executor.execute(&plan, table: table)
         let move = plan.moves[0]
         guard move.done else {
-            counters.failedMigrations += 1
+            _counters.failedMigrations += 1
             return
         }
         commit(move, now: context.now)
-        policy.admitted(id, context)
-        counters.promotions += 1
-        counters.backgroundMigrationNs += move.costNs
+        _policy.admitted(id, context)
+        _counters.promotions += 1
+        _counters.backgroundMigrationNs += move.costNs
         if promotionBytesPerNs > 0 { promotionTokens -= Double(layout.pageSize) }
         wakeReclaimIfLow()
     }
@@ -219,30 +233,30 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
 
     /// Frees a DRAM frame for `incoming` if none is free above the min watermark, demoting
     /// synchronously (direct reclaim). `bypass` means the policy chose to leave `incoming` out.
-    private mutating func makeRoom(for incoming: PageID, _ context: AccessContext) throws(ControllerError) -> (bypass: Bool, stallNs: Double) {
+    @inlinable mutating func makeRoom(for incoming: PageID, _ context: AccessContext) throws(ControllerError) -> (bypass: Bool, stallNs: Double) {
         var stall = 0.0
         var demoted = false
         defer {
             if demoted {
-                counters.directReclaimStalls += 1
-                counters.directReclaimStallNs += stall
+                _counters.directReclaimStalls += 1
+                _counters.directReclaimStallNs += stall
             }
         }
-        while table.freeDRAMPages <= minPages {
-            guard let victim = policy.victim(incoming: incoming, context) else {
-                if table.freeDRAMPages > 0 { break }
+        while _table.freeDRAMPages <= minPages {
+            guard let victim = _policy.victim(incoming: incoming, context) else {
+                if _table.freeDRAMPages > 0 { break }
                 return (true, stall)
             }
             if victim == incoming { return (true, stall) }
             stall += try demote(victim, reason: .directReclaim, now: context.now)
-            counters.directReclaimDemotions += 1
+            _counters.directReclaimDemotions += 1
             demoted = true
         }
         return (false, stall)
     }
 
     /// Moves the clock on: the background reclaimer earns time to spend on demotions.
-    private mutating func advance(to now: UInt64) throws(ControllerError) {
+    @inlinable mutating func advance(to now: UInt64) throws(ControllerError) {
         let elapsed = now > lastNow ? Double(now - lastNow) : 0
         lastNow = now
         if promotionBytesPerNs > 0 {
@@ -250,67 +264,65 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         }
         guard reclaimAwake else { return }
         reclaimBudgetNs = min(reclaimBudgetNs + elapsed * config.reclaimThreads, Self.maxReclaimBankNs)
-        while table.freeDRAMPages < highPages && reclaimBudgetNs > 0 {
-            guard let victim = policy.victim(incoming: nil, nil) else {
+        while _table.freeDRAMPages < highPages && reclaimBudgetNs > 0 {
+            guard let victim = _policy.victim(incoming: nil, nil) else {
                 reclaimAwake = false
                 return
             }
             let cost = try demote(victim, reason: .backgroundDemotion, now: now)
-            counters.backgroundDemotions += 1
-            counters.backgroundMigrationNs += cost
+            _counters.backgroundDemotions += 1
+            _counters.backgroundMigrationNs += cost
             reclaimBudgetNs -= cost
         }
-        if table.freeDRAMPages >= highPages { reclaimAwake = false }
+        if _table.freeDRAMPages >= highPages { reclaimAwake = false }
     }
 
-    @inline(__always)
-    private mutating func wakeReclaimIfLow() {
-        if table.freeDRAMPages < lowPages { reclaimAwake = true }
+    @inlinable @inline(__always) mutating func wakeReclaimIfLow() {
+        if _table.freeDRAMPages < lowPages { reclaimAwake = true }
     }
 
     /// Background tick: the policy's early demotions, and frequency decay.
-    private mutating func epoch(now: UInt64) throws(ControllerError) {
+    @inlinable mutating func epoch(now: UInt64) throws(ControllerError) {
         untilEpoch = config.epochAccesses
         untilDecay -= config.epochAccesses
         if untilDecay <= 0 {
-            table.decayFrequencies()
-            untilDecay = max(config.epochAccesses, 1 << 16, table.count)
+            _table.decayFrequencies()
+            untilDecay = max(config.epochAccesses, 1 << 16, _table.count)
         }
         earlyDemotions.removeAll(keepingCapacity: true)
-        policy.epoch(now: now, table: table, demote: &earlyDemotions)
-        for id in earlyDemotions where table.tier[Int(id)] == TierLayout.dram {
+        _policy.epoch(now: now, table: table, demote: &earlyDemotions)
+        for id in earlyDemotions where _table.tier[Int(id)] == TierLayout.dram {
             let cost = try demote(id, reason: .backgroundDemotion, now: now)
-            counters.backgroundDemotions += 1
-            counters.backgroundMigrationNs += cost
+            _counters.backgroundDemotions += 1
+            _counters.backgroundMigrationNs += cost
         }
     }
 
     /// Demotes DRAM page `id` to the best slower tier with room; returns the executor's cost.
-    private mutating func demote(_ id: PageID, reason: MigrationReason, now: UInt64) throws(ControllerError) -> Double {
-        precondition(table.tier[Int(id)] == TierLayout.dram, "policy \(Policy.name) offered page \(id), which is not in DRAM")
+    @inlinable mutating func demote(_ id: PageID, reason: MigrationReason, now: UInt64) throws(ControllerError) -> Double {
+        precondition(_table.tier[Int(id)] == TierLayout.dram, "policy \(Policy.name) offered page \(id), which is not in DRAM")
         let tiers = lowerTiers(for: id)
         for k in 0..<2 {
             let tier = k == 0 ? tiers.first : tiers.second
-            guard tier != PageTable.absent, table.hasRoom(tier, for: id, ratio: config.compressionRatio) else { continue }
+            guard tier != PageTable.absent, _table.hasRoom(tier, for: id, ratio: config.compressionRatio) else { continue }
             plan.moves.removeAll(keepingCapacity: true)
             plan.moves.append(Migration(id: id, from: TierLayout.dram, to: tier, reason: reason))
             executor.execute(&plan, table: table)
             let move = plan.moves[0]
             if move.done {
                 commit(move, now: now)
-                policy.removed(id)
+                _policy.removed(id)
                 return move.costNs
             }
-            counters.failedMigrations += 1
+            _counters.failedMigrations += 1
         }
         throw outOfMemory("a demoted page")
     }
 
     /// Slower tiers for page `id`, best first (`PageTable.absent` where there is none): the
     /// compressed pool for compressible pages, PMEM for the rest, and the other as the fallback.
-    @inline(__always)
-    private func lowerTiers(for id: PageID) -> (first: UInt8, second: UInt8) {
-        let compressible = table.flags[Int(id)] & PageTable.compressibleFlag != 0
+    @inlinable @inline(__always) func lowerTiers(for id: PageID) -> (first: UInt8, second: UInt8) {
+        let compressible = _table.flags[Int(id)] & PageTable.compressibleFlag != 0
         let none = PageTable.absent
         switch (layout.hasPMEM, layout.hasCompressed) {
         case (true, true): return compressible ? (TierLayout.compressed, TierLayout.pmem) : (TierLayout.pmem, TierLayout.compressed)
@@ -320,26 +332,26 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         }
     }
 
-    /// Applies a completed move to the page table and the counters.
-    private mutating func commit(_ move: Migration, now: UInt64) {
+    /// Applies a completed move to the page table and the _counters.
+    @inlinable mutating func commit(_ move: Migration, now: UInt64) {
         let i = Int(move.id)
-        table.setTier(move.id, move.to, ratio: config.compressionRatio)
-        if move.to == TierLayout.compressed { counters.compressions += 1 }
-        if move.from == TierLayout.compressed { counters.decompressions += 1 }
-        counters.bytesMigrated += UInt64(layout.pageSize)
-        let wasDemotion = table.flags[i] & PageTable.lastMoveWasDemotionFlag != 0
-        let hasMoved = table.lastMove[i] != 0
-        if hasMoved && wasDemotion != move.isDemotion && now &- table.lastMove[i] <= config.pingPongWindowNs {
-            counters.pingPongs += 1
+        _table.setTier(move.id, move.to, ratio: config.compressionRatio)
+        if move.to == TierLayout.compressed { _counters.compressions += 1 }
+        if move.from == TierLayout.compressed { _counters.decompressions += 1 }
+        _counters.bytesMigrated += UInt64(layout.pageSize)
+        let wasDemotion = _table.flags[i] & PageTable.lastMoveWasDemotionFlag != 0
+        let hasMoved = _table.lastMove[i] != 0
+        if hasMoved && wasDemotion != move.isDemotion && now &- _table.lastMove[i] <= config.pingPongWindowNs {
+            _counters.pingPongs += 1
         }
-        table.lastMove[i] = max(now, 1)
-        if move.isDemotion { table.flags[i] |= PageTable.lastMoveWasDemotionFlag } else { table.flags[i] &= ~PageTable.lastMoveWasDemotionFlag }
+        _table.lastMove[i] = max(now, 1)
+        if move.isDemotion { _table.flags[i] |= PageTable.lastMoveWasDemotionFlag } else { _table.flags[i] &= ~PageTable.lastMoveWasDemotionFlag }
     }
 
-    private func outOfMemory(_ what: String) -> ControllerError {
-        ControllerError(reason: "out of memory: no tier has room for \(what) (DRAM \(table.pagesIn[0])/\(layout.dramPages) pages, PMEM \(table.pagesIn[1])/\(layout.pmemPages) pages, compressed pool \(table.compressedBytesUsed)/\(layout.compressedBytes) bytes); give a slower tier more room")
+    @inlinable func outOfMemory(_ what: String) -> ControllerError {
+        ControllerError(reason: "out of memory: no tier has room for \(what) (DRAM \(_table.pagesIn[0])/\(layout.dramPages) pages, PMEM \(_table.pagesIn[1])/\(layout.pmemPages) pages, compressed pool \(_table.compressedBytesUsed)/\(layout.compressedBytes) bytes); give a slower tier more room")
     }
 
-    /// Bytes of engine state: page index, page table and policy.
-    public var memoryBytes: Int { index.memoryBytes + table.memoryBytes + policy.memoryBytes }
+    /// Bytes of engine state: page index, page table and _policy.
+    public var memoryBytes: Int { _index.memoryBytes + _table.memoryBytes + _policy.memoryBytes }
 }

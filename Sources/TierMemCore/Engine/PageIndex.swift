@@ -7,12 +7,13 @@ public typealias PageID = UInt32
 /// 70% full: 12 bytes a slot, about 17 bytes a page. Fast path: two multiplies, usually one
 /// probe, no allocation.
 public struct PageIndex {
-    private var keys: [UInt64]
-    private var values: [PageID]
-    public private(set) var count = 0
+    @usableFromInline var keys: [UInt64]
+    @usableFromInline var values: [PageID]
+    @usableFromInline var _count: Int = 0
+    public var count: Int { _count }
     /// Slot value meaning empty (page ids never reach it).
-    private static let empty = PageID.max
-    private static let maxLoad = 0.7
+    @usableFromInline static let empty = PageID.max
+    @usableFromInline static let maxLoad = 0.7
 
     public init(expectedPages: Int = 1 << 12) {
         let capacity = max(16, Int(Double(expectedPages) / Self.maxLoad) + 1)
@@ -21,13 +22,13 @@ public struct PageIndex {
     }
 
     @inline(__always)
-    private static func slot(_ page: UInt64, _ capacity: Int) -> Int {
+    @inlinable static func slot(_ page: UInt64, _ capacity: Int) -> Int {
         let hash = page &* 0x9E37_79B9_7F4A_7C15
         return Int(truncatingIfNeeded: (hash ^ (hash >> 29)).multipliedFullWidth(by: UInt64(capacity)).high)
     }
 
     /// The id of `page`, or nil if it has none yet.
-    @inline(__always)
+    @inlinable
     public func find(_ page: UInt64) -> PageID? {
         let capacity = keys.count
         var i = Self.slot(page, capacity)
@@ -41,7 +42,7 @@ public struct PageIndex {
     }
 
     /// The id of `page`, giving it `newID` if it has none; `inserted` tells which happened.
-    @inline(__always)
+    @inlinable
     public mutating func findOrInsert(_ page: UInt64, newID: PageID) -> (id: PageID, inserted: Bool) {
         let capacity = keys.count
         var i = Self.slot(page, capacity)
@@ -50,8 +51,8 @@ public struct PageIndex {
             if value == Self.empty {
                 keys[i] = page
                 values[i] = newID
-                count += 1
-                if Double(count) > Double(capacity) * Self.maxLoad { grow() }
+                _count += 1
+                if Double(_count) > Double(capacity) * Self.maxLoad { grow() }
                 return (newID, true)
             }
             if keys[i] == page { return (value, false) }
@@ -60,7 +61,7 @@ public struct PageIndex {
         }
     }
 
-    private mutating func grow() {
+    @inlinable mutating func grow() {
         let oldKeys = keys
         let oldValues = values
         let capacity = oldKeys.count + oldKeys.count / 2

@@ -5,18 +5,20 @@
 public struct ARCPolicy: PlacementPolicy {
     public static let name = "arc"
     public static let summary = "adaptive replacement cache (recency and frequency, self-tuning)"
-    private static let t1 = 0, t2 = 1, b1 = 2, b2 = 3
-    private var lists = PageLists(lists: 4)
-    private let capacity: Int
-    private var target = 0.0  // p: the share of DRAM ARC wants for T1
+    @usableFromInline static let t1 = 0, t2 = 1, b1 = 2, b2 = 3
+    @usableFromInline var lists = PageLists(lists: 4)
+    @usableFromInline let capacity: Int
+    @usableFromInline var target = 0.0  // p: the share of DRAM ARC wants for T1
 
     public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
         try options.allow(only: [], policy: Self.name)
         capacity = layout.dramPages
     }
 
+    @inlinable
     public mutating func pagesExist(_ count: Int) { lists.grow(to: count) }
 
+    @inlinable
     public mutating func admitted(_ id: PageID, _ access: AccessContext) {
         let b1Count = Double(lists.counts[Self.b1]), b2Count = Double(lists.counts[Self.b2])
         switch Int(lists.list(of: id)) {
@@ -35,8 +37,10 @@ public struct ARCPolicy: PlacementPolicy {
         trimGhosts()
     }
 
+    @inlinable
     public mutating func hit(_ id: PageID, _ access: AccessContext) { lists.moveToFront(id, list: Self.t2) }
 
+    @inlinable
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? {
         let t1Count = lists.counts[Self.t1]
         let incomingInB2 = incoming.map { lists.list(of: $0) == UInt8(Self.b2) } ?? false
@@ -46,6 +50,7 @@ public struct ARCPolicy: PlacementPolicy {
         return lists.tail(Self.t2) ?? lists.tail(Self.t1)
     }
 
+    @inlinable
     public mutating func removed(_ id: PageID) {
         switch Int(lists.list(of: id)) {
         case Self.t1:
@@ -60,10 +65,11 @@ public struct ARCPolicy: PlacementPolicy {
         trimGhosts()
     }
 
+    @inlinable
     public mutating func freed(_ id: PageID) { lists.remove(id) }
 
     /// |T1| + |B1| ≤ c and |T1| + |T2| + |B1| + |B2| ≤ 2c.
-    private mutating func trimGhosts() {
+    @inlinable mutating func trimGhosts() {
         while lists.counts[Self.t1] + lists.counts[Self.b1] > capacity, let oldest = lists.tail(Self.b1) {
             lists.remove(oldest)
         }

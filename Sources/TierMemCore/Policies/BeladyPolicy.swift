@@ -11,21 +11,27 @@ public struct BeladyPolicy: PlacementPolicy {
     public static let summary = "Belady's MIN with bypass: the offline optimum (needs the future)"
     public static let needsFuture = true
 
-    private struct Entry {
-        var nextUse: UInt64
-        var id: PageID
+    @usableFromInline
+    struct Entry {
+        @usableFromInline var nextUse: UInt64
+        @usableFromInline var id: PageID
+        @inlinable init(nextUse: UInt64, id: PageID) {
+            self.nextUse = nextUse
+            self.id = id
+        }
     }
 
-    private var heap: [Entry] = []
-    private var nextUse: [UInt64] = []
-    private var resident: [Bool] = []
-    private var residentCount = 0
+    @usableFromInline var heap: [Entry] = []
+    @usableFromInline var nextUse: [UInt64] = []
+    @usableFromInline var resident: [Bool] = []
+    @usableFromInline var residentCount = 0
 
     public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
         try options.allow(only: [], policy: Self.name)
         heap.reserveCapacity(layout.dramPages * 2 + 16)
     }
 
+    @inlinable
     public mutating func pagesExist(_ count: Int) {
         while nextUse.count < count {
             nextUse.append(.max)
@@ -33,14 +39,17 @@ public struct BeladyPolicy: PlacementPolicy {
         }
     }
 
+    @inlinable
     public mutating func admitted(_ id: PageID, _ access: AccessContext) {
         resident[Int(id)] = true
         residentCount += 1
         record(id, access.nextUse)
     }
 
+    @inlinable
     public mutating func hit(_ id: PageID, _ access: AccessContext) { record(id, access.nextUse) }
 
+    @inlinable
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? {
         dropStaleTop()
         guard let top = heap.first else { return incoming }
@@ -48,6 +57,7 @@ public struct BeladyPolicy: PlacementPolicy {
         return top.id
     }
 
+    @inlinable
     public mutating func removed(_ id: PageID) {
         if resident[Int(id)] {
             resident[Int(id)] = false
@@ -55,9 +65,10 @@ public struct BeladyPolicy: PlacementPolicy {
         }
     }
 
+    @inlinable
     public mutating func freed(_ id: PageID) { removed(id) }
 
-    private mutating func record(_ id: PageID, _ next: UInt64) {
+    @inlinable mutating func record(_ id: PageID, _ next: UInt64) {
         nextUse[Int(id)] = next
         push(Entry(nextUse: next, id: id))
         if heap.count > 2 * residentCount + 64 { rebuild() }
@@ -65,19 +76,19 @@ public struct BeladyPolicy: PlacementPolicy {
 
     /// An entry is live if its page is in DRAM and the entry holds the page's latest next use.
     @inline(__always)
-    private func isLive(_ e: Entry) -> Bool { resident[Int(e.id)] && nextUse[Int(e.id)] == e.nextUse }
+    @inlinable func isLive(_ e: Entry) -> Bool { resident[Int(e.id)] && nextUse[Int(e.id)] == e.nextUse }
 
-    private mutating func dropStaleTop() {
+    @inlinable mutating func dropStaleTop() {
         while let top = heap.first, !isLive(top) { popTop() }
     }
 
-    private mutating func rebuild() {
+    @inlinable mutating func rebuild() {
         // A page's next use grows with every access, so each page has at most one live entry.
         heap = heap.filter { isLive($0) }
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
     }
 
-    private mutating func push(_ e: Entry) {
+    @inlinable mutating func push(_ e: Entry) {
         heap.append(e)
         var i = heap.count - 1
         while i > 0 {
@@ -89,14 +100,14 @@ public struct BeladyPolicy: PlacementPolicy {
         heap[i] = e
     }
 
-    private mutating func popTop() {
+    @inlinable mutating func popTop() {
         let last = heap.removeLast()
         guard !heap.isEmpty else { return }
         heap[0] = last
         siftDown(0)
     }
 
-    private mutating func siftDown(_ start: Int) {
+    @inlinable mutating func siftDown(_ start: Int) {
         var i = start
         let e = heap[i]
         while true {

@@ -4,18 +4,19 @@
 public struct ClockPolicy: PlacementPolicy {
     public static let name = "clock"
     public static let summary = "CLOCK second chance, a reference bit per page"
-    private static let emptySlot = PageID.max
-    private var ring: [PageID] = []
-    private var slotOf: [UInt32] = []
-    private var referenced: [Bool] = []
-    private var freeSlots: [UInt32] = []
-    private var hand = 0
+    @usableFromInline static let emptySlot = PageID.max
+    @usableFromInline var ring: [PageID] = []
+    @usableFromInline var slotOf: [UInt32] = []
+    @usableFromInline var referenced: [Bool] = []
+    @usableFromInline var freeSlots: [UInt32] = []
+    @usableFromInline var hand = 0
 
     public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
         try options.allow(only: [], policy: Self.name)
         ring.reserveCapacity(layout.dramPages)
     }
 
+    @inlinable
     public mutating func pagesExist(_ count: Int) {
         while slotOf.count < count {
             slotOf.append(UInt32.max)
@@ -23,6 +24,7 @@ public struct ClockPolicy: PlacementPolicy {
         }
     }
 
+    @inlinable
     public mutating func admitted(_ id: PageID, _ access: AccessContext) {
         let slot: Int
         if let free = freeSlots.popLast() {
@@ -36,8 +38,10 @@ public struct ClockPolicy: PlacementPolicy {
         referenced[Int(id)] = false
     }
 
+    @inlinable
     public mutating func hit(_ id: PageID, _ access: AccessContext) { referenced[Int(id)] = true }
 
+    @inlinable
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? {
         guard ring.count > freeSlots.count else { return nil }
         while true {
@@ -53,6 +57,7 @@ public struct ClockPolicy: PlacementPolicy {
         }
     }
 
+    @inlinable
     public mutating func removed(_ id: PageID) {
         let slot = slotOf[Int(id)]
         guard slot != UInt32.max else { return }
@@ -61,6 +66,7 @@ public struct ClockPolicy: PlacementPolicy {
         slotOf[Int(id)] = UInt32.max
     }
 
+    @inlinable
     public mutating func freed(_ id: PageID) { removed(id) }
 
     public var memoryBytes: Int { ring.capacity * 4 + slotOf.capacity * 4 + referenced.capacity + freeSlots.capacity * 4 }

@@ -7,10 +7,10 @@
 public struct HotnessPolicy: PlacementPolicy {
     public static let name = "hotness"
     public static let summary = "TPP-like: promote on a second touch within a window, demote cold pages early"
-    private var lists = PageLists(lists: 1)
-    private let windowNs: UInt64
-    private let coldNs: UInt64
-    private let headroomPages: Int
+    @usableFromInline var lists = PageLists(lists: 1)
+    @usableFromInline let windowNs: UInt64
+    @usableFromInline let coldNs: UInt64
+    @usableFromInline let headroomPages: Int
 
     public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
         try options.allow(only: ["window", "cold", "headroom"], policy: Self.name)
@@ -20,18 +20,26 @@ public struct HotnessPolicy: PlacementPolicy {
         headroomPages = Int(Double(layout.dramPages) * headroom)
     }
 
+    @inlinable
     public mutating func pagesExist(_ count: Int) { lists.grow(to: count) }
+    @inlinable
     public mutating func admitted(_ id: PageID, _ access: AccessContext) { lists.pushFront(id, list: 0) }
+    @inlinable
     public mutating func hit(_ id: PageID, _ access: AccessContext) { lists.moveToFront(id, list: 0) }
 
+    @inlinable
     public mutating func accessedInPlace(_ id: PageID, tier: UInt8, _ access: AccessContext) -> Bool {
         access.previousAccess != 0 && access.now &- access.previousAccess <= windowNs
     }
 
+    @inlinable
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? { lists.tail(0) }
+    @inlinable
     public mutating func removed(_ id: PageID) { lists.remove(id) }
+    @inlinable
     public mutating func freed(_ id: PageID) { lists.remove(id) }
 
+    @inlinable
     public mutating func epoch(now: UInt64, table: PageTable, demote: inout [PageID]) {
         var wanted = headroomPages - table.freeDRAMPages
         var candidate = lists.tail(0)

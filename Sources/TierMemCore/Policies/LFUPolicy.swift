@@ -4,12 +4,12 @@
 public struct LFUPolicy: PlacementPolicy {
     public static let name = "lfu"
     public static let summary = "least frequently used, counts halved every decay period"
-    private static let notInHeap = UInt32.max
-    private var heap: [PageID] = []
-    private var position: [UInt32] = []
-    private var count: [UInt32] = []
-    private let decayPeriod: UInt64
-    private var accessesSinceDecay: UInt64 = 0
+    @usableFromInline static let notInHeap = UInt32.max
+    @usableFromInline var heap: [PageID] = []
+    @usableFromInline var position: [UInt32] = []
+    @usableFromInline var count: [UInt32] = []
+    @usableFromInline let decayPeriod: UInt64
+    @usableFromInline var accessesSinceDecay: UInt64 = 0
 
     public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
         try options.allow(only: ["decay"], policy: Self.name)
@@ -18,6 +18,7 @@ public struct LFUPolicy: PlacementPolicy {
         heap.reserveCapacity(layout.dramPages)
     }
 
+    @inlinable
     public mutating func pagesExist(_ n: Int) {
         while position.count < n {
             position.append(Self.notInHeap)
@@ -25,6 +26,7 @@ public struct LFUPolicy: PlacementPolicy {
         }
     }
 
+    @inlinable
     public mutating func admitted(_ id: PageID, _ access: AccessContext) {
         count[Int(id)] = count[Int(id)] / 2 + 1  // a page that comes back keeps some of its history
         heap.append(id)
@@ -33,14 +35,17 @@ public struct LFUPolicy: PlacementPolicy {
         tick()
     }
 
+    @inlinable
     public mutating func hit(_ id: PageID, _ access: AccessContext) {
         count[Int(id)] &+= 1
         siftDown(Int(position[Int(id)]))
         tick()
     }
 
+    @inlinable
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? { heap.first }
 
+    @inlinable
     public mutating func removed(_ id: PageID) {
         let i = Int(position[Int(id)])
         guard i != Int(Self.notInHeap) else { return }
@@ -54,12 +59,13 @@ public struct LFUPolicy: PlacementPolicy {
         }
     }
 
+    @inlinable
     public mutating func freed(_ id: PageID) {
         removed(id)
         count[Int(id)] = 0
     }
 
-    private mutating func tick() {
+    @inlinable mutating func tick() {
         accessesSinceDecay += 1
         guard accessesSinceDecay >= decayPeriod else { return }
         accessesSinceDecay = 0
@@ -68,9 +74,9 @@ public struct LFUPolicy: PlacementPolicy {
     }
 
     @inline(__always)
-    private func less(_ a: PageID, _ b: PageID) -> Bool { count[Int(a)] < count[Int(b)] }
+    @inlinable func less(_ a: PageID, _ b: PageID) -> Bool { count[Int(a)] < count[Int(b)] }
 
-    private mutating func siftUp(_ start: Int) {
+    @inlinable mutating func siftUp(_ start: Int) {
         var i = start
         let id = heap[i]
         while i > 0 {
@@ -84,7 +90,7 @@ public struct LFUPolicy: PlacementPolicy {
         position[Int(id)] = UInt32(i)
     }
 
-    private mutating func siftDown(_ start: Int) {
+    @inlinable mutating func siftDown(_ start: Int) {
         var i = start
         let id = heap[i]
         while true {

@@ -3,17 +3,23 @@
 public struct LRUPolicy: PlacementPolicy {
     public static let name = "lru"
     public static let summary = "least recently used"
-    private var lists = PageLists(lists: 1)
+    @usableFromInline var lists = PageLists(lists: 1)
 
     public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
         try options.allow(only: [], policy: Self.name)
     }
 
+    @inlinable
     public mutating func pagesExist(_ count: Int) { lists.grow(to: count) }
+    @inlinable
     public mutating func admitted(_ id: PageID, _ access: AccessContext) { lists.pushFront(id, list: 0) }
+    @inlinable
     public mutating func hit(_ id: PageID, _ access: AccessContext) { lists.moveToFront(id, list: 0) }
+    @inlinable
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? { lists.tail(0) }
+    @inlinable
     public mutating func removed(_ id: PageID) { lists.remove(id) }
+    @inlinable
     public mutating func freed(_ id: PageID) { lists.remove(id) }
     public var memoryBytes: Int { lists.memoryBytes }
 }

@@ -6,11 +6,11 @@
 public struct S3FIFOPolicy: PlacementPolicy {
     public static let name = "s3fifo"
     public static let summary = "S3-FIFO: small, main and ghost FIFO queues"
-    private static let small = 0, main = 1, ghost = 2
-    private var lists = PageLists(lists: 3)
-    private var frequency: [UInt8] = []
-    private let smallTarget: Int
-    private let ghostCapacity: Int
+    @usableFromInline static let small = 0, main = 1, ghost = 2
+    @usableFromInline var lists = PageLists(lists: 3)
+    @usableFromInline var frequency: [UInt8] = []
+    @usableFromInline let smallTarget: Int
+    @usableFromInline let ghostCapacity: Int
 
     public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
         try options.allow(only: ["small"], policy: Self.name)
@@ -19,11 +19,13 @@ public struct S3FIFOPolicy: PlacementPolicy {
         ghostCapacity = max(1, layout.dramPages - smallTarget)
     }
 
+    @inlinable
     public mutating func pagesExist(_ count: Int) {
         lists.grow(to: count)
         while frequency.count < count { frequency.append(0) }
     }
 
+    @inlinable
     public mutating func admitted(_ id: PageID, _ access: AccessContext) {
         frequency[Int(id)] = 0
         if lists.list(of: id) == UInt8(Self.ghost) {
@@ -35,10 +37,12 @@ public struct S3FIFOPolicy: PlacementPolicy {
         }
     }
 
+    @inlinable
     public mutating func hit(_ id: PageID, _ access: AccessContext) {
         if frequency[Int(id)] < 3 { frequency[Int(id)] += 1 }
     }
 
+    @inlinable
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? {
         while true {
             if lists.counts[Self.small] >= smallTarget || lists.counts[Self.main] == 0 {
@@ -60,6 +64,7 @@ public struct S3FIFOPolicy: PlacementPolicy {
         }
     }
 
+    @inlinable
     public mutating func removed(_ id: PageID) {
         let wasSmall = lists.list(of: id) == UInt8(Self.small)
         lists.remove(id)
@@ -69,6 +74,7 @@ public struct S3FIFOPolicy: PlacementPolicy {
         }
     }
 
+    @inlinable
     public mutating func freed(_ id: PageID) { lists.remove(id) }
 
     public var memoryBytes: Int { lists.memoryBytes + frequency.capacity }

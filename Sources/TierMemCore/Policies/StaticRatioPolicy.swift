@@ -5,8 +5,8 @@
 public struct StaticRatioPolicy: PlacementPolicy {
     public static let name = "static"
     public static let summary = "memtier STATIC_RATIO: placed at first touch by ratio, never migrated"
-    private let dramShare: Double
-    private let slowerTier: UInt8
+    @usableFromInline let dramShare: Double
+    @usableFromInline let slowerTier: UInt8
 
     public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
         try options.allow(only: ["dram"], policy: Self.name)
@@ -14,8 +14,10 @@ public struct StaticRatioPolicy: PlacementPolicy {
         slowerTier = layout.hasPMEM ? TierLayout.pmem : TierLayout.compressed
     }
 
+    @inlinable
     public mutating func pagesExist(_ count: Int) {}
 
+    @inlinable
     public mutating func placeNewPage(_ id: PageID, page: UInt64) -> UInt8 {
         // A hash of the page number, not a random draw: the same page lands the same way every run.
         var h = page &* 0x9E37_79B9_7F4A_7C15
@@ -23,15 +25,21 @@ public struct StaticRatioPolicy: PlacementPolicy {
         return Double(h >> 11) * 0x1p-53 < dramShare ? TierLayout.dram : slowerTier
     }
 
+    @inlinable
     public mutating func admitted(_ id: PageID, _ access: AccessContext) {}
+    @inlinable
     public mutating func hit(_ id: PageID, _ access: AccessContext) {}
+    @inlinable
     public mutating func accessedInPlace(_ id: PageID, tier: UInt8, _ access: AccessContext) -> Bool { false }
 
     /// Never migrates: a page waiting for DRAM stays where it is, and background reclaim is
     /// offered nothing.
+    @inlinable
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? { incoming }
 
+    @inlinable
     public mutating func removed(_ id: PageID) {}
+    @inlinable
     public mutating func freed(_ id: PageID) {}
     public var memoryBytes: Int { 0 }
 }
