@@ -83,7 +83,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         self._policy = policy
         self.executor = executor
         self.config = config
-        self._table = PageTable(layout: layout, expectedPages: expectedPages)
+        self._table = PageTable(layout: layout, expectedPages: expectedPages, tracksAccessStatistics: Policy.usesAccessStatistics)
         self._index = PageIndex(expectedPages: expectedPages)
         minPages = Int(Double(layout.dramPages) * config.minWatermark)
         lowPages = max(minPages, Int(Double(layout.dramPages) * config.lowWatermark))
@@ -121,10 +121,12 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
             _counters.writes += 1
             _table.flags[i] |= PageTable.writtenFlag
         }
-        let context = AccessContext(now: now, isWrite: isWrite, position: position, nextUse: nextUse,
-                                    previousAccess: _table.lastAccess[i])
-        _table.lastAccess[i] = now
-        _table.frequency[i] += 1
+        var context = AccessContext(now: now, isWrite: isWrite, position: position, nextUse: nextUse)
+        if Policy.usesAccessStatistics {
+            context.previousAccess = _table.lastAccess[i]
+            _table.lastAccess[i] = now
+            _table.frequency[i] += 1
+        }
         untilEpoch -= 1
         if untilEpoch == 0 { try epoch(now: now) }
 
@@ -285,7 +287,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     @inlinable mutating func epoch(now: UInt64) throws(ControllerError) {
         untilEpoch = config.epochAccesses
         untilDecay -= config.epochAccesses
-        if untilDecay <= 0 {
+        if untilDecay <= 0 && Policy.usesAccessStatistics {
             _table.decayFrequencies()
             untilDecay = max(config.epochAccesses, 1 << 16, _table.count)
         }

@@ -1,9 +1,12 @@
 /// Per-page state of every page the engine has seen, as parallel arrays indexed by `PageID`
 /// (struct-of-arrays: a policy scanning recency touches one dense array), plus the occupancy of
-/// each _tier. Invariant: every live page is in exactly one tier and no tier exceeds its capacity
+/// each tier. Invariant: every live page is in exactly one tier and no tier exceeds its capacity
 /// (`PageTable+Invariants.swift` checks it).
+///
+/// The arrays are `PageArray`s, shared by copies: a copy of a table is a view of the same pages.
+/// Change a page's tier only through `setTier`, which keeps the occupancy counts.
 public struct PageTable {
-    /// `_tier[id]` for a page that was freed, or not placed yet.
+    /// `tier[id]` for a page that was freed, or not placed yet.
     public static let absent: UInt8 = 0xFF
 
     /// Flag bits.
@@ -13,49 +16,57 @@ public struct PageTable {
     /// The page's last move was a demotion (for ping-pong accounting).
     public static let lastMoveWasDemotionFlag: UInt8 = 4
 
-    /// Tier index (`TierLayout.dram`, `.pmem`, `.compressed`) or `absent`.
-    @usableFromInline var _tier: [UInt8] = []
-    public var tier: [UInt8] { _tier }
-    public var flags: [UInt8] = []
+    /// Tier index (`TierLayout.dram`, `.pmem`, `.compressed`) or `absent`. Read only: use `setTier`.
+    public let tier: PageArray<UInt8>
+    public let flags: PageArray<UInt8>
     /// Where the page sits inside its tier: the live heap's PMEM offset or pool handle; 0 in a replay.
-    public var slot: [UInt32] = []
-    /// Clock (ns) of the page's last access.
-    public var lastAccess: [UInt64] = []
-    /// Accesses, halved by `decayFrequencies()` every decay period.
-    public var frequency: [Float] = []
+    public let slot: PageArray<UInt32>
+    /// Clock (ns) of the page's last access, and its accesses halved every decay period: kept
+    /// (and allocated) only when `tracksAccessStatistics`, for policies that declare
+    /// `usesAccessStatistics`; empty otherwise, saving 12 bytes a page.
+    public let lastAccess: PageArray<UInt64>
+    public let frequency: PageArray<Float>
     /// Clock (ns) of the page's last migration.
-    public var lastMove: [UInt64] = []
+    public let lastMove: PageArray<UInt64>
 
-    /// Pages in each _tier, and the bytes the compressed pool holds.
-    @usableFromInline var _pagesIn: [Int] = [0, 0, 0]
-    public var pagesIn: [Int] { _pagesIn }
+    /// Pages in DRAM, PMEM and the compressed pool, and the bytes the pool holds.
+    @usableFromInline var dramCount = 0
+    @usableFromInline var pmemCount = 0
+    @usableFromInline var compressedCount = 0
     @usableFromInline var _compressedBytesUsed: UInt64 = 0
     public var compressedBytesUsed: UInt64 { _compressedBytesUsed }
     public let layout: TierLayout
+    public let tracksAccessStatistics: Bool
 
-    public init(layout: TierLayout, expectedPages: Int = 0) {
+    public init(layout: TierLayout, expectedPages: Int = 0, tracksAccessStatistics: Bool = true) {
         self.layout = layout
-        _tier.reserveCapacity(expectedPages)
-        flags.reserveCapacity(expectedPages)
-        slot.reserveCapacity(expectedPages)
-        lastAccess.reserveCapacity(expectedPages)
-        frequency.reserveCapacity(expectedPages)
-        lastMove.reserveCapacity(expectedPages)
+        self.tracksAccessStatistics = tracksAccessStatistics
+        tier = PageArray(reserving: expectedPages)
+        flags = PageArray(reserving: expectedPages)
+        slot = PageArray(reserving: expectedPages)
+        let statistics = tracksAccessStatistics ? expectedPages : 0
+        lastAccess = PageArray(reserving: statistics)
+        frequency = PageArray(reserving: statistics)
+        lastMove = PageArray(reserving: expectedPages)
     }
 
-    public var count: Int { _tier.count }
-    public var freeDRAMPages: Int { layout.dramPages - _pagesIn[Int(TierLayout.dram)] }
+    public var count: Int { tier.count }
+    /// Pages in each tier, indexed by tier.
+    public var pagesIn: [Int] { [dramCount, pmemCount, compressedCount] }
+    @inlinable public var freeDRAMPages: Int { layout.dramPages - dramCount }
 
     /// A new page, in no tier yet.
     @inlinable
-    public mutating func addPage(flags initial: UInt8 = 0) -> PageID {
-        _tier.append(Self.absent)
+    public func addPage(flags initial: UInt8 = 0) -> PageID {
+        tier.append(Self.absent)
         flags.append(initial)
         slot.append(0)
-        lastAccess.append(0)
-        frequency.append(0)
+        if tracksAccessStatistics {
+            lastAccess.append(0)
+            frequency.append(0)
+        }
         lastMove.append(0)
-        return PageID(_tier.count - 1)
+        return PageID(tier.count - 1)
     }
 
     /// Bytes a page takes in the compressed pool: its compressed size if compressible, else whole.
@@ -69,9 +80,18 @@ public struct PageTable {
     @inlinable
     public func hasRoom(_ tier: UInt8, for id: PageID, ratio: Double) -> Bool {
         switch tier {
-        case TierLayout.dram: return _pagesIn[0] < layout.dramPages
-        case TierLayout.pmem: return _pagesIn[1] < layout.pmemPages
-        default: return compressedBytesUsed + compressedSize(id, ratio: ratio) <= layout.compressedBytes
+        case TierLayout.dram: return dramCount < layout.dramPages
+        case TierLayout.pmem: return pmemCount < layout.pmemPages
+        default: return _compressedBytesUsed + compressedSize(id, ratio: ratio) <= layout.compressedBytes
+        }
+    }
+
+    @inlinable
+    mutating func adjustCount(_ tier: UInt8, by delta: Int) {
+        switch tier {
+        case TierLayout.dram: dramCount += delta
+        case TierLayout.pmem: pmemCount += delta
+        default: compressedCount += delta
         }
     }
 
@@ -80,22 +100,21 @@ public struct PageTable {
     @inlinable
     public mutating func setTier(_ id: PageID, _ newTier: UInt8, ratio: Double) {
         let i = Int(id)
-        let old = _tier[i]
+        let old = tier[i]
         if old != Self.absent {
-            _pagesIn[Int(old)] -= 1
+            adjustCount(old, by: -1)
             if old == TierLayout.compressed { _compressedBytesUsed -= compressedSize(id, ratio: ratio) }
         }
         if newTier != Self.absent {
             precondition(hasRoom(newTier, for: id, ratio: ratio), "tier \(newTier) is full")
-            _pagesIn[Int(newTier)] += 1
+            adjustCount(newTier, by: 1)
             if newTier == TierLayout.compressed { _compressedBytesUsed += compressedSize(id, ratio: ratio) }
         }
-        _tier[i] = newTier
+        tier[i] = newTier
     }
 
     /// Halves every page's access frequency: amortised O(1) when called once per `count` accesses.
-    @inlinable
-    public mutating func decayFrequencies() {
+    public func decayFrequencies() {
         frequency.withUnsafeMutableBufferPointer { f in
             for i in f.indices { f[i] *= 0.5 }
         }
@@ -103,6 +122,6 @@ public struct PageTable {
 
     /// Bytes held by the arrays.
     public var memoryBytes: Int {
-        _tier.capacity + flags.capacity + slot.capacity * 4 + lastAccess.capacity * 8 + frequency.capacity * 4 + lastMove.capacity * 8
+        tier.memoryBytes + flags.memoryBytes + slot.memoryBytes + lastAccess.memoryBytes + frequency.memoryBytes + lastMove.memoryBytes
     }
 }

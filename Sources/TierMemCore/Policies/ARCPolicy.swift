@@ -20,7 +20,7 @@ public struct ARCPolicy: PlacementPolicy {
 
     @inlinable
     public mutating func admitted(_ id: PageID, _ access: AccessContext) {
-        let b1Count = Double(lists.counts[Self.b1]), b2Count = Double(lists.counts[Self.b2])
+        let b1Count = Double(lists.count(Self.b1)), b2Count = Double(lists.count(Self.b2))
         switch Int(lists.list(of: id)) {
         case Self.b1:
             target = min(Double(capacity), target + max(b2Count / max(b1Count, 1), 1))
@@ -42,7 +42,7 @@ public struct ARCPolicy: PlacementPolicy {
 
     @inlinable
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? {
-        let t1Count = lists.counts[Self.t1]
+        let t1Count = lists.count(Self.t1)
         let incomingInB2 = incoming.map { lists.list(of: $0) == UInt8(Self.b2) } ?? false
         if t1Count > 0 && (Double(t1Count) > target || (incomingInB2 && Double(t1Count) == target.rounded(.down))) {
             return lists.tail(Self.t1)
@@ -70,10 +70,10 @@ public struct ARCPolicy: PlacementPolicy {
 
     /// |T1| + |B1| ≤ c and |T1| + |T2| + |B1| + |B2| ≤ 2c.
     @inlinable mutating func trimGhosts() {
-        while lists.counts[Self.t1] + lists.counts[Self.b1] > capacity, let oldest = lists.tail(Self.b1) {
+        while lists.count(Self.t1) + lists.count(Self.b1) > capacity, let oldest = lists.tail(Self.b1) {
             lists.remove(oldest)
         }
-        while lists.counts.reduce(0, +) > 2 * capacity, let oldest = lists.tail(Self.b2) ?? lists.tail(Self.b1) {
+        while lists.totalCount > 2 * capacity, let oldest = lists.tail(Self.b2) ?? lists.tail(Self.b1) {
             lists.remove(oldest)
         }
     }

@@ -11,32 +11,32 @@ public struct BeladyPolicy: PlacementPolicy {
     public static let summary = "Belady's MIN with bypass: the offline optimum (needs the future)"
     public static let needsFuture = true
 
+    /// 8 bytes: next-use positions fit in 32 bits (`TraceProfile` limits an oracle replay to
+    /// 2^32 − 1 page accesses; `UInt32.max` means never).
     @usableFromInline
     struct Entry {
-        @usableFromInline var nextUse: UInt64
+        @usableFromInline var nextUse: UInt32
         @usableFromInline var id: PageID
-        @inlinable init(nextUse: UInt64, id: PageID) {
+        @inlinable init(nextUse: UInt32, id: PageID) {
             self.nextUse = nextUse
             self.id = id
         }
     }
 
-    @usableFromInline var heap: [Entry] = []
-    @usableFromInline var nextUse: [UInt64] = []
-    @usableFromInline var resident: [Bool] = []
+    @usableFromInline var heap: PageArray<Entry>
+    @usableFromInline let nextUse = PageArray<UInt32>()
+    @usableFromInline let resident = PageArray<Bool>()
     @usableFromInline var residentCount = 0
 
     public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
         try options.allow(only: [], policy: Self.name)
-        heap.reserveCapacity(layout.dramPages * 2 + 16)
+        heap = PageArray(reserving: layout.dramPages * 2 + 16)
     }
 
     @inlinable
     public mutating func pagesExist(_ count: Int) {
-        while nextUse.count < count {
-            nextUse.append(.max)
-            resident.append(false)
-        }
+        nextUse.extend(to: count, with: .max)
+        resident.extend(to: count, with: false)
     }
 
     @inlinable
@@ -52,8 +52,9 @@ public struct BeladyPolicy: PlacementPolicy {
     @inlinable
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? {
         dropStaleTop()
-        guard let top = heap.first else { return incoming }
-        if let incoming, let access, access.nextUse >= top.nextUse { return incoming }
+        guard !heap.isEmpty else { return incoming }
+        let top = heap[0]
+        if let incoming, let access, Self.compact(access.nextUse) >= top.nextUse { return incoming }
         return top.id
     }
 
@@ -68,7 +69,12 @@ public struct BeladyPolicy: PlacementPolicy {
     @inlinable
     public mutating func freed(_ id: PageID) { removed(id) }
 
-    @inlinable mutating func record(_ id: PageID, _ next: UInt64) {
+    /// A next-use position in 32 bits; `UInt64.max` (never) becomes `UInt32.max`.
+    @inlinable
+    static func compact(_ position: UInt64) -> UInt32 { UInt32(clamping: position) }
+
+    @inlinable mutating func record(_ id: PageID, _ position: UInt64) {
+        let next = Self.compact(position)
         nextUse[Int(id)] = next
         push(Entry(nextUse: next, id: id))
         if heap.count > 2 * residentCount + 64 { rebuild() }
@@ -79,12 +85,17 @@ public struct BeladyPolicy: PlacementPolicy {
     @inlinable func isLive(_ e: Entry) -> Bool { resident[Int(e.id)] && nextUse[Int(e.id)] == e.nextUse }
 
     @inlinable mutating func dropStaleTop() {
-        while let top = heap.first, !isLive(top) { popTop() }
+        while !heap.isEmpty, !isLive(heap[0]) { popTop() }
     }
 
     @inlinable mutating func rebuild() {
         // A page's next use grows with every access, so each page has at most one live entry.
-        heap = heap.filter { isLive($0) }
+        var kept = 0
+        for k in 0..<heap.count where isLive(heap[k]) {
+            heap[kept] = heap[k]
+            kept += 1
+        }
+        heap.truncate(to: kept)
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
     }
 
@@ -121,5 +132,5 @@ public struct BeladyPolicy: PlacementPolicy {
         heap[i] = e
     }
 
-    public var memoryBytes: Int { heap.capacity * MemoryLayout<Entry>.stride + nextUse.capacity * 8 + resident.capacity }
+    public var memoryBytes: Int { heap.memoryBytes + nextUse.memoryBytes + resident.memoryBytes }
 }

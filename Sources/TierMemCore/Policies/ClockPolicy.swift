@@ -5,23 +5,21 @@ public struct ClockPolicy: PlacementPolicy {
     public static let name = "clock"
     public static let summary = "CLOCK second chance, a reference bit per page"
     @usableFromInline static let emptySlot = PageID.max
-    @usableFromInline var ring: [PageID] = []
-    @usableFromInline var slotOf: [UInt32] = []
-    @usableFromInline var referenced: [Bool] = []
+    @usableFromInline var ring: PageArray<PageID>
+    @usableFromInline let slotOf = PageArray<UInt32>()
+    @usableFromInline let referenced = PageArray<Bool>()
     @usableFromInline var freeSlots: [UInt32] = []
     @usableFromInline var hand = 0
 
     public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
         try options.allow(only: [], policy: Self.name)
-        ring.reserveCapacity(layout.dramPages)
+        ring = PageArray(reserving: layout.dramPages)
     }
 
     @inlinable
     public mutating func pagesExist(_ count: Int) {
-        while slotOf.count < count {
-            slotOf.append(UInt32.max)
-            referenced.append(false)
-        }
+        slotOf.extend(to: count, with: UInt32.max)
+        referenced.extend(to: count, with: false)
     }
 
     @inlinable
@@ -69,5 +67,5 @@ public struct ClockPolicy: PlacementPolicy {
     @inlinable
     public mutating func freed(_ id: PageID) { removed(id) }
 
-    public var memoryBytes: Int { ring.capacity * 4 + slotOf.capacity * 4 + referenced.capacity + freeSlots.capacity * 4 }
+    public var memoryBytes: Int { ring.memoryBytes + slotOf.memoryBytes + referenced.memoryBytes + freeSlots.capacity * 4 }
 }

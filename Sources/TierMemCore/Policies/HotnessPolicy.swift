@@ -7,6 +7,7 @@
 public struct HotnessPolicy: PlacementPolicy {
     public static let name = "hotness"
     public static let summary = "TPP-like: promote on a second touch within a window, demote cold pages early"
+    public static let usesAccessStatistics = true
     @usableFromInline var lists = PageLists(lists: 1)
     @usableFromInline let windowNs: UInt64
     @usableFromInline let coldNs: UInt64

@@ -5,9 +5,9 @@ public struct LFUPolicy: PlacementPolicy {
     public static let name = "lfu"
     public static let summary = "least frequently used, counts halved every decay period"
     @usableFromInline static let notInHeap = UInt32.max
-    @usableFromInline var heap: [PageID] = []
-    @usableFromInline var position: [UInt32] = []
-    @usableFromInline var count: [UInt32] = []
+    @usableFromInline var heap: PageArray<PageID>
+    @usableFromInline let position = PageArray<UInt32>()
+    @usableFromInline let count = PageArray<UInt32>()
     @usableFromInline let decayPeriod: UInt64
     @usableFromInline var accessesSinceDecay: UInt64 = 0
 
@@ -15,15 +15,13 @@ public struct LFUPolicy: PlacementPolicy {
         try options.allow(only: ["decay"], policy: Self.name)
         // Default: halve once per 8 DRAM-fulls of accesses.
         decayPeriod = UInt64(try options.number("decay", default: Double(8 * layout.dramPages), in: 1...1e15))
-        heap.reserveCapacity(layout.dramPages)
+        heap = PageArray(reserving: layout.dramPages)
     }
 
     @inlinable
     public mutating func pagesExist(_ n: Int) {
-        while position.count < n {
-            position.append(Self.notInHeap)
-            count.append(0)
-        }
+        position.extend(to: n, with: Self.notInHeap)
+        count.extend(to: n, with: 0)
     }
 
     @inlinable
@@ -43,7 +41,7 @@ public struct LFUPolicy: PlacementPolicy {
     }
 
     @inlinable
-    public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? { heap.first }
+    public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? { heap.isEmpty ? nil : heap[0] }
 
     @inlinable
     public mutating func removed(_ id: PageID) {
@@ -70,7 +68,7 @@ public struct LFUPolicy: PlacementPolicy {
         guard accessesSinceDecay >= decayPeriod else { return }
         accessesSinceDecay = 0
         // Halving preserves a ≤ b, so the heap stays ordered. Pages outside DRAM decay too.
-        for i in count.indices { count[i] >>= 1 }
+        count.withUnsafeMutableBufferPointer { counts in for i in counts.indices { counts[i] >>= 1 } }
     }
 
     @inline(__always)
@@ -106,5 +104,5 @@ public struct LFUPolicy: PlacementPolicy {
         position[Int(id)] = UInt32(i)
     }
 
-    public var memoryBytes: Int { heap.capacity * 4 + position.capacity * 4 + count.capacity * 4 }
+    public var memoryBytes: Int { heap.memoryBytes + position.memoryBytes + count.memoryBytes }
 }

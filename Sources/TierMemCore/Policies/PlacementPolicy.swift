@@ -8,7 +8,8 @@ public struct AccessContext: Sendable {
     /// Position of the next access to the same page, or `UInt64.max` if none. Known only to
     /// policies that declare `needsFuture` (Belady); otherwise `UInt64.max`.
     public var nextUse: UInt64
-    /// Clock of the page's previous access (0 if none).
+    /// Clock of the page's previous access (0 if none, or if the policy does not declare
+    /// `usesAccessStatistics`).
     public var previousAccess: UInt64
 
     public init(now: UInt64, isWrite: Bool, position: UInt64, nextUse: UInt64 = .max, previousAccess: UInt64 = 0) {
@@ -33,6 +34,10 @@ public protocol PlacementPolicy {
     static var summary: String { get }
     /// True if the policy needs `AccessContext.nextUse` (an offline oracle).
     static var needsFuture: Bool { get }
+    /// True if the policy reads the page table's per-access statistics (`lastAccess`,
+    /// `frequency`, `AccessContext.previousAccess`). The controller keeps them only then: two
+    /// random writes per access that a list-based policy never reads. Default: false.
+    static var usesAccessStatistics: Bool { get }
 
     /// Builds the policy for `layout`; `options` are its `key=value` settings, validated here.
     init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError)
@@ -64,6 +69,7 @@ public protocol PlacementPolicy {
 
 extension PlacementPolicy {
     public static var needsFuture: Bool { false }
+    public static var usesAccessStatistics: Bool { false }
     public mutating func placeNewPage(_ id: PageID, page: UInt64) -> UInt8 { TierLayout.dram }
     public mutating func accessedInPlace(_ id: PageID, tier: UInt8, _ access: AccessContext) -> Bool { true }
     public mutating func epoch(now: UInt64, table: PageTable, demote: inout [PageID]) {}

@@ -8,7 +8,7 @@ public struct S3FIFOPolicy: PlacementPolicy {
     public static let summary = "S3-FIFO: small, main and ghost FIFO queues"
     @usableFromInline static let small = 0, main = 1, ghost = 2
     @usableFromInline var lists = PageLists(lists: 3)
-    @usableFromInline var frequency: [UInt8] = []
+    @usableFromInline let frequency = PageArray<UInt8>()
     @usableFromInline let smallTarget: Int
     @usableFromInline let ghostCapacity: Int
 
@@ -22,7 +22,7 @@ public struct S3FIFOPolicy: PlacementPolicy {
     @inlinable
     public mutating func pagesExist(_ count: Int) {
         lists.grow(to: count)
-        while frequency.count < count { frequency.append(0) }
+        frequency.extend(to: count, with: 0)
     }
 
     @inlinable
@@ -45,7 +45,7 @@ public struct S3FIFOPolicy: PlacementPolicy {
     @inlinable
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? {
         while true {
-            if lists.counts[Self.small] >= smallTarget || lists.counts[Self.main] == 0 {
+            if lists.count(Self.small) >= smallTarget || lists.count(Self.main) == 0 {
                 guard let oldest = lists.tail(Self.small) else { return nil }
                 if frequency[Int(oldest)] > 1 {
                     frequency[Int(oldest)] = 0
@@ -70,12 +70,12 @@ public struct S3FIFOPolicy: PlacementPolicy {
         lists.remove(id)
         if wasSmall {
             lists.pushFront(id, list: Self.ghost)
-            if lists.counts[Self.ghost] > ghostCapacity, let oldest = lists.tail(Self.ghost) { lists.remove(oldest) }
+            if lists.count(Self.ghost) > ghostCapacity, let oldest = lists.tail(Self.ghost) { lists.remove(oldest) }
         }
     }
 
     @inlinable
     public mutating func freed(_ id: PageID) { lists.remove(id) }
 
-    public var memoryBytes: Int { lists.memoryBytes + frequency.capacity }
+    public var memoryBytes: Int { lists.memoryBytes + frequency.memoryBytes }
 }
