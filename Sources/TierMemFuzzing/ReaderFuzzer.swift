@@ -1,3 +1,4 @@
+import Foundation
 import TierMemCore
 import TierMemTrace
 
@@ -16,6 +17,8 @@ public struct ReaderFuzzer {
         /// decoder must survive anything a CRC collision or a buggy writer could hand it.
         case tmtPayload = "tmt-payload"
         case csv, lackey, tierSpec = "tier-spec", byteCount = "byte-count"
+        /// Cost model JSON files (`--cost-model`).
+        case costModel = "cost-model"
     }
 
     public struct Outcome: Sendable, CustomStringConvertible {
@@ -115,6 +118,19 @@ public struct ReaderFuzzer {
                 guard !error.reason.isEmpty else { throw violation("an error without a reason") }
                 return false
             }
+        case .costModel:
+            do {
+                let model = try CostModel.decode(Data(input), file: "fuzz")
+                // Whatever parses must be usable: every cost finite and not negative.
+                let mirror = Mirror(reflecting: model).children.compactMap { $0.value as? Double }
+                guard mirror.count == CostModel.fieldNames.count, mirror.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                    throw violation("a cost model with an unusable field parsed")
+                }
+                return true
+            } catch let error as CostModelError {
+                guard error.file == "fuzz", !error.reason.isEmpty else { throw violation("an error without file or reason") }
+                return false
+            }
         case .byteCount:
             let text = String(decoding: input, as: UTF8.self)
             do {
@@ -206,6 +222,10 @@ public struct ReaderFuzzer {
             let length = Int(chunk[8]) | Int(chunk[9]) << 8
             return [UInt8(count - 1), chunk[12]] + Array(chunk[TMTFormat.chunkHeaderBytes..<(TMTFormat.chunkHeaderBytes + length)])
         }
-        return [.tmt: tmt, .tmtPayload: payloads, .csv: csv, .lackey: lackey, .tierSpec: tierSpecs, .byteCount: byteCounts]
+        var costModel = CostModel()
+        costModel.pageFaultNs = 1.5
+        let costModels = [try CostModel().json(), try costModel.json()].map { [UInt8]($0) }
+        return [.tmt: tmt, .tmtPayload: payloads, .csv: csv, .lackey: lackey, .tierSpec: tierSpecs, .byteCount: byteCounts,
+                .costModel: costModels]
     }
 }

@@ -99,3 +99,85 @@ struct CLI {
         #expect(badGen.stderr.contains("--zipf-s: expected greater than 0"))
     }
 }
+
+@Suite(.serialized) struct ReplayCLITests {
+    let dir: String = {
+        let path = NSTemporaryDirectory() + "tiermem-replay-cli-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    private func makeTrace() throws -> String {
+        let path = "\(dir)/z.tmt"
+        let gen = try CLI.run(["trace", "gen", "zipf", "--records", "20000", "--footprint", "2MiB", "-o", path])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        return path
+    }
+
+    @Test func replayPrintsTheReportAsTextJSONAndHTML() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trace = try makeTrace()
+        let text = try CLI.run(["replay", trace, "--policy", "arc", "--tiers", "dram:25%;pmem:100%;compressed:25%"])
+        #expect(text.status == 0, "\(text.stderr)")
+        for label in ["DRAM hit ratio", "mean access time", "promotions", "demotions", "compressions", "bytes migrated",
+                      "direct-reclaim stalls", "slow-tier share", "promotion rate", "ping-pongs"] {
+            #expect(text.stdout.contains(label), "missing \(label)")
+        }
+        let json = try CLI.run(["replay", trace, "--policy", "belady", "--json", "--pmem", "paged", "--watermarks", "0,0,0"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["policy"] as? String == "belady")
+        #expect((object?["counters"] as? [String: Any])?["accesses"] as? Int == 20_000)
+
+        let report = "\(dir)/report.html"
+        let html = try CLI.run(["replay", trace, "--report", report])
+        #expect(html.status == 0, "\(html.stderr)")
+        let page = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.contains("<svg"))
+        #expect(!page.contains("<script"))
+        for policy in ["lru", "clock", "lfu", "arc", "s3fifo", "static", "hotness", "belady"] { #expect(page.contains(">\(policy)<")) }
+    }
+
+    @Test func compareAndMRC() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trace = try makeTrace()
+        let compare = try CLI.run(["compare", trace, "--policies", "lru,arc", "--dram", "10%,50%"])
+        #expect(compare.status == 0, "\(compare.stderr)")
+        #expect(compare.stdout.contains("DRAM 10%"))
+        #expect(compare.stdout.contains("LRU→Belady gap closed"))
+        #expect(compare.stdout.split(separator: "\n").contains { $0.hasPrefix("belady") && $0.hasSuffix("100%") })
+        let mrc = try CLI.run(["mrc", trace, "--points", "4"])
+        #expect(mrc.status == 0)
+        #expect(mrc.stdout.contains("100.00%"))  // an empty cache misses everything
+        let sampled = try CLI.run(["mrc", trace, "--sample", "0.5", "--check"])
+        #expect(sampled.stdout.contains("error against the exact curve"))
+    }
+
+    @Test func badSettingsAreClearErrorsAndNothingIsWritten() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trace = try makeTrace()
+        let cases: [([String], String)] = [
+            (["replay", trace, "--policy", "fifo"], "unknown policy 'fifo'"),
+            (["replay", trace, "--tiers", "dram:0;pmem:100%"], "smaller than one 4 KiB page"),
+            (["replay", trace, "--tiers", "dram:1MiB;dram:2MiB"], "given twice"),
+            (["replay", trace, "--tiers", "pmem:100%"], "no dram tier"),
+            (["replay", trace, "--page-size", "8192"], "the trace's page size is 4096 bytes, but --page-size says 8192"),
+            (["replay", trace, "--cost-model", "\(dir)/missing.json"], "--cost-model"),
+            (["replay", trace, "--pmem", "sideways"], "--pmem: expected direct or paged"),
+            (["replay", trace, "--watermarks", "0.1,0.01,0.02"], "watermarks must satisfy"),
+            (["replay", trace, "--policy", "s3fifo", "--policy-option", "small=7"], "outside"),
+            (["replay", "-"], "give a file, not standard input"),
+            (["replay", trace, "--tiers", "dram:1MiB"], "out of memory"),
+        ]
+        for (arguments, fragment) in cases {
+            let result = try CLI.run(arguments + ["--report", "\(dir)/never.html"])
+            #expect(result.status != 0, "\(arguments) succeeded")
+            #expect(result.stderr.contains(fragment), "\(arguments): \(result.stderr)")
+            #expect(result.stdout.isEmpty, "\(arguments) printed a partial result")
+        }
+        try Data(#"{"dramAccessNs": -5}"#.utf8).write(to: URL(fileURLWithPath: "\(dir)/bad.json"))
+        let costs = try CLI.run(["replay", trace, "--cost-model", "\(dir)/bad.json"])
+        #expect(costs.stderr.contains("bad.json: field 'dramAccessNs': -5.0 is negative"))
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/never.html"))
+    }
+}

@@ -44,20 +44,32 @@ public struct CostModel: Codable, Equatable, Sendable {
         return try decode(data, file: path)
     }
 
+    /// A JSON value as the cost model file needs to tell them apart: numbers, and anything else.
+    /// (JSONDecoder, unlike JSONSerialization on Linux, does not confuse 1 with true.)
+    private enum FieldValue: Decodable {
+        case number(Double)
+        case other
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Double.self) { self = .number(number) } else { self = .other }
+        }
+    }
+
     public static func decode(_ data: Data, file: String) throws -> CostModel {
-        guard let object = try? JSONSerialization.jsonObject(with: data), let fields = object as? [String: Any] else {
+        guard let fields = try? JSONDecoder().decode([String: FieldValue].self, from: data) else {
             throw CostModelError(file: file, reason: "not a JSON object")
         }
         var values: [String: Double] = [:]
         for name in fieldNames {
             guard let raw = fields[name] else { throw CostModelError(file: file, reason: "missing field '\(name)'") }
-            guard let number = raw as? NSNumber, !(raw is Bool), number.doubleValue.isFinite else {
+            guard case .number(let number) = raw, number.isFinite else {
                 throw CostModelError(file: file, reason: "field '\(name)': expected a number of nanoseconds")
             }
-            guard number.doubleValue >= 0 else {
-                throw CostModelError(file: file, reason: "field '\(name)': \(number.doubleValue) is negative")
+            guard number >= 0 else {
+                throw CostModelError(file: file, reason: "field '\(name)': \(number) is negative")
             }
-            values[name] = number.doubleValue
+            values[name] = number
         }
         if let unknown = fields.keys.filter({ !fieldNames.contains($0) }).sorted().first {
             throw CostModelError(file: file, reason: "unknown field '\(unknown)'; expected \(fieldNames.joined(separator: ", "))")
