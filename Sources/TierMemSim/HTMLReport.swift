@@ -59,7 +59,8 @@ public struct HTMLReport {
             ("mean access time (modelled)", Formatted.duration(main.meanAccessNs)),
             ("promotions / demotions", "\(Formatted.count(c.demandPromotions + c.promotions)) / \(Formatted.count(c.demotions))"),
             ("direct-reclaim stalls", "\(Formatted.count(c.directReclaimStalls)) (\(Formatted.duration(c.directReclaimStallNs)))"),
-            ("promotion rate", String(format: "%.2f%% of the working set per minute", main.promotionRatePercentPerMinute)),
+            ("promotion rate", String(format: "%.2f%% of the working set per minute (over %@ of %@ time)", main.promotionRatePercentPerMinute,
+                                      Formatted.duration(main.clockSpanNs), main.clockIsTraceTime ? "trace" : "modelled")),
             ("ping-pongs", Formatted.count(c.pingPongs)),
         ]
         return rows.map { "<tr><td>\(escape($0.0))</td><td>\(escape($0.1))</td></tr>" }.joined()
@@ -96,7 +97,7 @@ public struct HTMLReport {
     /// Horizontal bars: each policy's DRAM miss ratio and mean modelled access time.
     private var comparisonChart: String {
         guard !comparison.isEmpty else { return "<p>No comparison.</p>" }
-        let rowHeight = 26.0, left = 90.0, width = 960.0, barWidth = 380.0
+        let rowHeight = 26.0, left = 90.0, width = 960.0, barWidth = 320.0
         let height = Double(comparison.count) * rowHeight + 34
         let maxTime = max(comparison.map(\.meanAccessNs).max() ?? 1, 1)
         var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\">"

@@ -19,7 +19,8 @@ extension ReplayResult {
             ("compressions", "\(Formatted.count(c.compressions)) in, \(Formatted.count(c.decompressions)) out"),
             ("bytes migrated", Formatted.bytes(c.bytesMigrated)),
             ("direct-reclaim stalls", "\(Formatted.count(c.directReclaimStalls)), \(Formatted.duration(c.directReclaimStallNs)) in all"),
-            ("promotion rate", String(format: "%.2f%% of the working set per minute", promotionRatePercentPerMinute)),
+            ("promotion rate", String(format: "%.2f%% of the working set per minute (over %@ of %@ time)", promotionRatePercentPerMinute,
+                                      Formatted.duration(clockSpanNs), clockIsTraceTime ? "trace" : "modelled")),
             ("ping-pongs", Formatted.count(c.pingPongs)),
             ("engine state", String(format: "%.1f bytes per page", engineBytesPerPage)),
         ]

@@ -26,6 +26,7 @@ public struct ReplayResult: Sendable, Codable {
     public var modelledNs: Double
     /// The controller's clock span: trace time for a nanosecond trace, modelled time otherwise.
     public var clockSpanNs: Double
+    public var clockIsTraceTime: Bool
     public var engineBytes: Int
     public var timeline: [TimelinePoint]
 
@@ -45,6 +46,6 @@ public struct ReplayResult: Sendable, Codable {
     public var engineBytesPerPage: Double { footprintPages == 0 ? 0 : Double(engineBytes) / Double(footprintPages) }
 
     enum CodingKeys: String, CodingKey {
-        case trace, policy, tiers, pmemAccess, footprintPages, pageSize, dramPages, counters, modelledNs, clockSpanNs, engineBytes, timeline
+        case trace, policy, tiers, pmemAccess, footprintPages, pageSize, dramPages, counters, modelledNs, clockSpanNs, clockIsTraceTime, engineBytes, timeline
     }
 }

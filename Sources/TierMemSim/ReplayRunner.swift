@@ -87,7 +87,7 @@ public enum ReplayRunner {
         return ReplayResult(
             trace: name, policy: P.name, tiers: settings.tiers.description, pmemAccess: settings.pmemAccess.rawValue,
             footprintPages: profile.distinctPages, pageSize: pageSize, dramPages: layout.dramPages,
-            counters: controller.counters, modelledNs: modelled, clockSpanNs: Double(now),
+            counters: controller.counters, modelledNs: modelled, clockSpanNs: Double(now), clockIsTraceTime: nanosecondClock,
             engineBytes: controller.memoryBytes, timeline: timeline)
     }
 

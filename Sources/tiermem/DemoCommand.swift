@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
+import TierMemCore
+import TierMemSim
 import TierMemTrace
 
-/// The README's main job. For now: import a shipped trace, summarise it, and compare the shipped
-/// traces side by side. Later issues widen it to run the live heap.
+/// The README's main job. For now: import a shipped trace, summarise it, replay it with every
+/// policy, and compare the shipped traces side by side. Later issues widen it to run the live heap.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Import a shipped trace, print its summary, and compare the shipped traces.")
+        abstract: "Import a shipped trace, summarise it, replay it with every policy, and compare the shipped traces.")
 
     @Option(help: "The folder of shipped traces.")
     var traces = "traces"
@@ -49,6 +51,19 @@ struct DemoCommand: ParsableCommand {
 
         let summary = try TraceSummary.measure(TMTReader(path: imported))
         print(TraceSummaryReport.text(summary, name: imported) + "\n")
+
+        let tiers = "dram:25%;pmem:100%;compressed:lz4:25%"
+        print("== replaying it with every policy, tiers \(tiers), PMEM direct (modelled times: docs/cost-model.md)")
+        let profile = try TraceProfile.measure(TMTReader(path: imported), withNextUse: true)
+        var policyRows = [["policy", "DRAM hit ratio", "mean access", "promotions", "demotions", "direct-reclaim stalls"]]
+        for name in PolicyCatalog.names {
+            let settings = ReplaySettings(tiers: try TierSpec(parsing: tiers), policy: name)
+            let r = try PolicyCatalog.replay(source: TMTReader(path: imported), profile: profile, name: imported, settings: settings)
+            policyRows.append([name, Format.percent(r.dramHitRatio), Format.duration(r.meanAccessNs),
+                         Format.count(r.counters.demandPromotions + r.counters.promotions), Format.count(r.counters.demotions),
+                         Format.count(r.counters.directReclaimStalls)])
+        }
+        print(Format.table(policyRows) + "\n")
 
         let shipped = ((try? FileManager.default.contentsOfDirectory(atPath: traces)) ?? [])
             .filter { $0.hasSuffix(".tmt") }.sorted()

@@ -46,3 +46,18 @@ import TierMemTrace
         }
     }
 }
+
+@Suite struct StaticPlacementTests {
+    @Test func staticRatioNeverMigratesAndHonoursItsRatio() throws {
+        let trace = try events(.kv, records: 20_000, pages: 1_000)
+        for pmem in PMEMAccess.allCases {
+            let result = try replay(trace, policy: "static", tiers: "dram:30%;pmem:100%;compressed:25%", pmem: pmem)
+            let c = result.counters
+            #expect(c.migrations == 0, "\(pmem): \(c)")
+            #expect(c.compressedFaults == 0, "static places into DRAM and PMEM only while they have room")
+            // About 30% of new pages start in DRAM (a hash of the page number decides).
+            let dramShare = Double(c.newPages - c.newPagesOutsideDRAM) / Double(c.newPages)
+            #expect(abs(dramShare - 0.3) < 0.05, "\(dramShare)")
+        }
+    }
+}

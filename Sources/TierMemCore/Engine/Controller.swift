@@ -156,7 +156,8 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     @inlinable mutating func firstTouch(_ id: PageID, page: UInt64, _ context: AccessContext) throws(ControllerError) -> AccessOutcome {
         _counters.newPages += 1
         var stall = 0.0
-        if _policy.placeNewPage(id, page: page) == TierLayout.dram {
+        let wanted = _policy.placeNewPage(id, page: page)
+        if wanted == TierLayout.dram {
             let room = try makeRoom(for: id, context)
             stall = room.stallNs
             if !room.bypass {
@@ -166,9 +167,10 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
                 return AccessOutcome(service: .newPage, tier: TierLayout.dram, stallNs: stall)
             }
         }
+        // The tier the policy asked for, if it has room; else the usual demotion order.
         let tiers = lowerTiers(for: id)
-        for k in 0..<2 {
-            let tier = k == 0 ? tiers.first : tiers.second
+        for k in 0..<3 {
+            let tier = k == 0 ? (wanted == TierLayout.dram ? PageTable.absent : wanted) : (k == 1 ? tiers.first : tiers.second)
             guard tier != PageTable.absent, _table.hasRoom(tier, for: id, ratio: config.compressionRatio) else { continue }
             _table.setTier(id, tier, ratio: config.compressionRatio)
             _counters.newPagesOutsideDRAM += 1
@@ -179,7 +181,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
 
     @inlinable mutating func fault(_ id: PageID, from tier: UInt8, _ context: AccessContext) throws(ControllerError) -> AccessOutcome {
         if tier == TierLayout.pmem { _counters.pmemFaults += 1 } else { _counters.compressedFaults += 1 }
-        let room = try makeRoom(for: id, context)
+        let room = Policy.migrates ? try makeRoom(for: id, context) : (bypass: true, stallNs: 0)
         var outcome = AccessOutcome(service: .fault, tier: tier, stallNs: room.stallNs)
         if !room.bypass {
             plan.moves.removeAll(keepingCapacity: true)

@@ -38,6 +38,9 @@ public protocol PlacementPolicy {
     /// `frequency`, `AccessContext.previousAccess`). The controller keeps them only then: two
     /// random writes per access that a list-based policy never reads. Default: false.
     static var usesAccessStatistics: Bool { get }
+    /// False for a policy that never moves a page once placed (static placement): a fault is
+    /// then served from the page's tier without admitting it. Default: true.
+    static var migrates: Bool { get }
 
     /// Builds the policy for `layout`; `options` are its `key=value` settings, validated here.
     init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError)
@@ -70,6 +73,7 @@ public protocol PlacementPolicy {
 extension PlacementPolicy {
     public static var needsFuture: Bool { false }
     public static var usesAccessStatistics: Bool { false }
+    public static var migrates: Bool { true }
     public mutating func placeNewPage(_ id: PageID, page: UInt64) -> UInt8 { TierLayout.dram }
     public mutating func accessedInPlace(_ id: PageID, tier: UInt8, _ access: AccessContext) -> Bool { true }
     public mutating func epoch(now: UInt64, table: PageTable, demote: inout [PageID]) {}

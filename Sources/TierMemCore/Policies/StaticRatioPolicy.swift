@@ -5,6 +5,7 @@
 public struct StaticRatioPolicy: PlacementPolicy {
     public static let name = "static"
     public static let summary = "memtier STATIC_RATIO: placed at first touch by ratio, never migrated"
+    public static let migrates = false
     @usableFromInline let dramShare: Double
     @usableFromInline let slowerTier: UInt8
 
