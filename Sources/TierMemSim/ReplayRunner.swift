@@ -30,7 +30,7 @@ public enum ReplayRunner {
 
         var controller = Controller(layout: layout, policy: policy,
                                     executor: ReplayExecutor(costs: settings.costs, codec: layout.codec),
-                                    config: settings.controller, expectedPages: profile.distinctPages)
+                                    config: settings.controller, expectedPages: profile.distinctPages, pageRange: profile.pageRange)
         let costs = settings.costs
         let nanosecondClock = header.clock == .nanoseconds
         let shift = header.pageShift

@@ -14,6 +14,8 @@ public struct TraceProfile: Sendable {
     public var distinctPages = 0
     public var pageAccesses: UInt64 = 0
     public var events: UInt64 = 0
+    /// The lowest and highest page numbers accessed (nil for a trace without accesses).
+    public var pageRange: ClosedRange<UInt64>?
     /// For each page access, the position of the next access to the same page, or `UInt32.max`.
     public var nextUse: [UInt32]?
 
@@ -24,9 +26,12 @@ public struct TraceProfile: Sendable {
         var index = PageIndex()
         var ids: [UInt32] = []
         let shift = source.header.pageShift
+        var lowest = UInt64.max, highest = UInt64.min
         try source.forEachBatch { batch in
             for event in batch where event.operation.isAccess {
                 for page in event.pages(pageShift: shift) {
+                    lowest = min(lowest, page)
+                    highest = max(highest, page)
                     let (id, _) = index.findOrInsert(page, newID: PageID(index.count))
                     if withNextUse { ids.append(id) }
                     profile.pageAccesses += 1
@@ -39,6 +44,7 @@ public struct TraceProfile: Sendable {
             throw TraceError(file: "trace", reason: "an oracle replay takes at most \(UInt32.max - 1) page accesses; this trace has \(profile.pageAccesses)")
         }
         profile.distinctPages = index.count
+        if lowest <= highest { profile.pageRange = lowest...highest }
         if withNextUse {
             // Backward pass: the last position seen for each page id is its next use.
             var nextUse = [UInt32](repeating: .max, count: ids.count)

@@ -76,15 +76,17 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     /// idleness in one burst.
     @usableFromInline static var maxReclaimBankNs: Double { 10_000_000 }
 
+    /// `pageRange`, when known (a heap's arena, a profiled trace), lets the page index use a
+    /// direct table instead of hashing.
     public init(layout: TierLayout, policy: Policy, executor: Executor, config: ControllerConfig = ControllerConfig(),
-                expectedPages: Int = 1 << 12) {
+                expectedPages: Int = 1 << 12, pageRange: ClosedRange<UInt64>? = nil) {
         precondition(config.problem() == nil, config.problem() ?? "")
         self.layout = layout
         self._policy = policy
         self.executor = executor
         self.config = config
         self._table = PageTable(layout: layout, expectedPages: expectedPages, tracksAccessStatistics: Policy.usesAccessStatistics)
-        self._index = PageIndex(expectedPages: expectedPages)
+        self._index = PageIndex(expectedPages: expectedPages, denseRange: pageRange)
         minPages = Int(Double(layout.dramPages) * config.minWatermark)
         lowPages = max(minPages, Int(Double(layout.dramPages) * config.lowWatermark))
         highPages = max(lowPages, Int(Double(layout.dramPages) * config.highWatermark))
