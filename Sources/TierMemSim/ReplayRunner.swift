@@ -35,6 +35,7 @@ public enum ReplayRunner {
         let nanosecondClock = header.clock == .nanoseconds
         let shift = header.pageShift
         let sampleEvery = max(1, profile.pageAccesses / UInt64(max(settings.timelinePoints, 1)))
+        var untilSample = sampleEvery  // a countdown, not `position % sampleEvery`: no division per access
         var timeline: [TimelinePoint] = []
         var windowHits: UInt64 = 0
         var windowAccesses: UInt64 = 0
@@ -42,7 +43,8 @@ public enum ReplayRunner {
         var modelled = 0.0
         var firstTime: UInt64?
         var now: UInt64 = 1
-        let nextUse = profile.nextUse
+        let nextUse = profile.nextUse ?? []
+        let hasFuture = profile.nextUse != nil
 
         var batch: [TraceEvent] = []
         do {
@@ -56,7 +58,8 @@ public enum ReplayRunner {
                     case .read, .write:
                         let isWrite = event.operation == .write
                         for page in event.pages(pageShift: shift) {
-                            let next = nextUse.map { $0[Int(position)] == .max ? UInt64.max : UInt64($0[Int(position)]) } ?? .max
+                            var next = UInt64.max
+                            if hasFuture, nextUse[Int(position)] != .max { next = UInt64(nextUse[Int(position)]) }
                             let outcome = try controller.access(page: page, isWrite: isWrite, now: now, position: position, nextUse: next)
                             let cost = accessCost(outcome, isWrite: isWrite, costs: costs, codec: layout.codec)
                             modelled += cost
@@ -64,7 +67,9 @@ public enum ReplayRunner {
                             position += 1
                             windowAccesses += 1
                             if outcome.service == .dram { windowHits += 1 }
-                            if position % sampleEvery == 0 {
+                            untilSample -= 1
+                            if untilSample == 0 {
+                                untilSample = sampleEvery
                                 let t = controller.table
                                 timeline.append(TimelinePoint(
                                     position: position, dramPages: t.pagesIn[0], pmemPages: t.pagesIn[1], compressedPages: t.pagesIn[2],

@@ -186,8 +186,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         let room = Policy.migrates ? try makeRoom(for: id, context) : (bypass: true, stallNs: 0)
         var outcome = AccessOutcome(service: .fault, tier: tier, stallNs: room.stallNs)
         if !room.bypass {
-            plan.moves.removeAll(keepingCapacity: true)
-            plan.moves.append(Migration(id: id, from: tier, to: TierLayout.dram, reason: .demandFault))
+            plan.setSingle(Migration(id: id, from: tier, to: TierLayout.dram, reason: .demandFault))
             executor.execute(&plan, table: table)
             let move = plan.moves[0]
             if move.done {
@@ -219,8 +218,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
             if lowPages > 0 { reclaimAwake = true }
             return
         }
-        plan.moves.removeAll(keepingCapacity: true)
-        plan.moves.append(Migration(id: id, from: tier, to: TierLayout.dram, reason: .promotion))
+        plan.setSingle(Migration(id: id, from: tier, to: TierLayout.dram, reason: .promotion))
         executor.execute(&plan, table: table)
         let move = plan.moves[0]
         guard move.done else {
@@ -311,8 +309,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         for k in 0..<2 {
             let tier = k == 0 ? tiers.first : tiers.second
             guard tier != PageTable.absent, _table.hasRoom(tier, for: id, ratio: config.compressionRatio) else { continue }
-            plan.moves.removeAll(keepingCapacity: true)
-            plan.moves.append(Migration(id: id, from: TierLayout.dram, to: tier, reason: reason))
+            plan.setSingle(Migration(id: id, from: TierLayout.dram, to: tier, reason: reason))
             executor.execute(&plan, table: table)
             let move = plan.moves[0]
             if move.done {

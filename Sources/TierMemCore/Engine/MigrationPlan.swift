@@ -20,6 +20,7 @@ public struct Migration: Sendable, Equatable {
     public var done = false
     public var costNs = 0.0
 
+    @inlinable
     public init(id: PageID, from: UInt8, to: UInt8, reason: MigrationReason) {
         self.id = id
         self.from = from
@@ -35,6 +36,18 @@ public struct Migration: Sendable, Equatable {
 public struct MigrationPlan: Sendable {
     public var moves: [Migration] = []
     public init() { moves.reserveCapacity(64) }
+
+    /// Makes the plan this one move, reusing the storage (the common case: no reallocation,
+    /// no range replacement).
+    @inlinable
+    public mutating func setSingle(_ move: Migration) {
+        if moves.count == 1 {
+            moves[0] = move
+        } else {
+            moves.removeAll(keepingCapacity: true)
+            moves.append(move)
+        }
+    }
 }
 
 /// Carries out migration plans. The replay's executor moves counters and charges a cost model;
