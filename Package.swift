@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "tiermem", targets: ["tiermem"]),
+        .library(name: "TierMemModel", targets: ["TierMemModel"]),
         .library(name: "TierMemCore", targets: ["TierMemCore"]),
         .library(name: "TierMemTrace", targets: ["TierMemTrace"]),
         .library(name: "TierMemSim", targets: ["TierMemSim"]),
@@ -26,7 +27,9 @@ let package = Package(
         .target(name: "CTierLinux"),
 
         // Rounding (`Double.rounded`) needs libm, which nothing else links into a bare executable.
-        .target(name: "TierMemCore", linkerSettings: [.linkedLibrary("m")]),
+        // The forecaster: pure Swift (standard library and Foundation), no C, no ML package.
+        .target(name: "TierMemModel"),
+        .target(name: "TierMemCore", dependencies: ["TierMemModel"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "TierMemTrace", dependencies: ["TierMemCore"]),
         .target(name: "TierMemSim", dependencies: ["TierMemCore", "TierMemTrace"]),
         .target(
@@ -46,6 +49,7 @@ let package = Package(
         .target(name: "TierMemFuzzing", dependencies: ["TierMemTrace", "TierMemCore"]),
         .executableTarget(name: "tiermem-fuzz", dependencies: ["TierMemFuzzing"], path: "Benchmarks/TraceFuzz"),
 
+        .testTarget(name: "TierMemModelTests", dependencies: ["TierMemModel"]),
         .testTarget(name: "TierMemCoreTests", dependencies: ["TierMemCore"]),
         .testTarget(name: "TierMemTraceTests", dependencies: ["TierMemTrace", "TierMemCore", "TierMemFuzzing"]),
         .testTarget(name: "TierMemSimTests", dependencies: ["TierMemSim", "TierMemTrace", "TierMemCore"]),

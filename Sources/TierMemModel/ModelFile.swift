@@ -1,0 +1,151 @@
+import Foundation
+
+/// A forecaster's errors on held-out windows.
+public struct ErrorSummary: Codable, Equatable, Sendable {
+    public var windows: Int
+    public var mae: Double
+    public var rmse: Double
+    /// Symmetric mean absolute percentage error, 0 to 200.
+    public var smape: Double
+
+    public init(_ metrics: ErrorMetrics) {
+        windows = metrics.count
+        mae = metrics.mae
+        rmse = metrics.rmse
+        smape = metrics.smape
+    }
+}
+
+/// Held-out errors at one horizon, of the model and of each baseline.
+public struct HorizonErrors: Codable, Equatable, Sendable {
+    public var horizon: Int
+    public var model: ErrorSummary
+    public var baselines: [String: ErrorSummary]
+}
+
+/// Where a model came from.
+public struct ModelProvenance: Codable, Equatable, Sendable {
+    public var traces: [String]
+    /// Windows trained on (all traces together).
+    public var windows: Int
+    public var createdBy: String
+    public var heldOut: [HorizonErrors]
+}
+
+/// The JSON file a trained forecaster is saved in (`models/*.json`): settings, feature names,
+/// scaler state, learner state and provenance. Loading validates everything and names the field
+/// that is wrong; a loaded model warm-starts a forecaster that keeps learning online.
+public struct ModelFile: Codable, Equatable, Sendable {
+    public static let currentSchemaVersion = 1
+
+    public var schemaVersion: Int
+    public var settings: ForecasterSettings
+    public var featureNames: [String]
+    public var scaler: OnlineScaler
+    public var rls: RecursiveLeastSquares?
+    public var nlms: NormalizedLMS?
+    public var provenance: ModelProvenance
+
+    public init(forecaster: PressureForecaster, provenance: ModelProvenance) {
+        schemaVersion = Self.currentSchemaVersion
+        settings = forecaster.settings
+        featureNames = forecaster.featureNames
+        scaler = forecaster.scaler
+        rls = forecaster.rls
+        nlms = forecaster.nlms
+        self.provenance = provenance
+    }
+
+    /// A forecaster starting from this state.
+    public func forecaster() -> PressureForecaster {
+        PressureForecaster(settings: settings, scaler: scaler, rls: rls, nlms: nlms)
+    }
+
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    public func write(to path: String) throws {
+        try json().write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    public static func load(path: String) throws -> ModelFile {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ModelFileError(file: path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        return try decode(data, file: path)
+    }
+
+    /// Decodes and validates a model file; the error names the file and the field.
+    public static func decode(_ data: Data, file: String) throws -> ModelFile {
+        func fail(_ reason: String) -> ModelFileError { ModelFileError(file: file, reason: reason) }
+        // The version first, so that a file from a newer TierMem says so rather than failing on a field.
+        struct Versioned: Decodable { var schemaVersion: Int? }
+        guard let versioned = try? JSONDecoder().decode(Versioned.self, from: data) else {
+            throw fail("not a JSON object")
+        }
+        guard let version = versioned.schemaVersion else { throw fail("missing field 'schemaVersion'") }
+        guard version == currentSchemaVersion else {
+            throw fail("unsupported schemaVersion \(version); this build reads version \(currentSchemaVersion)")
+        }
+        let model: ModelFile
+        do {
+            model = try JSONDecoder().decode(ModelFile.self, from: data)
+        } catch let error as DecodingError {
+            throw fail(describe(error))
+        }
+        if let problem = model.settings.problem() { throw fail("field 'settings': \(problem)") }
+        let expected = FeatureBuilder(settings: model.settings.features).names
+        guard model.featureNames == expected else {
+            throw fail("field 'featureNames': \(model.featureNames.count) names do not match the \(expected.count) the settings make")
+        }
+        let n = expected.count
+        guard model.scaler.mean.count == n, model.scaler.squares.count == n else {
+            throw fail("field 'scaler': expected \(n) means and squares, found \(model.scaler.mean.count) and \(model.scaler.squares.count)")
+        }
+        guard model.scaler.count >= 0, (model.scaler.mean + model.scaler.squares).allSatisfy(\.isFinite),
+              model.scaler.squares.allSatisfy({ $0 >= 0 }) else {
+            throw fail("field 'scaler': counts and sums must be finite and not negative")
+        }
+        switch model.settings.learner {
+        case "rls":
+            guard let rls = model.rls else { throw fail("missing field 'rls' (settings.learner is rls)") }
+            guard rls.isConsistent, rls.features == n, rls.outputs == model.settings.horizon else {
+                throw fail("field 'rls': expected \(n) features × \(model.settings.horizon) outputs with an \(n)×\(n) covariance")
+            }
+            guard (rls.weights + rls.covariance).allSatisfy(\.isFinite) else { throw fail("field 'rls': weights and covariance must be finite") }
+        default:
+            guard let nlms = model.nlms else { throw fail("missing field 'nlms' (settings.learner is nlms)") }
+            guard nlms.isConsistent, nlms.features == n, nlms.outputs == model.settings.horizon else {
+                throw fail("field 'nlms': expected \(n) features × \(model.settings.horizon) outputs")
+            }
+            guard nlms.weights.allSatisfy(\.isFinite) else { throw fail("field 'nlms': weights must be finite") }
+        }
+        return model
+    }
+
+    /// `field 'settings.horizon': missing` and the like, from a decoding error.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context, _ extra: CodingKey? = nil) -> String {
+            let keys = (context.codingPath + (extra.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return keys.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing field '\(path(context, key))'"
+        case .typeMismatch(let type, let context): return "field '\(path(context))': expected \(type)"
+        case .valueNotFound(let type, let context): return "field '\(path(context))': expected \(type), found null"
+        case .dataCorrupted(let context): return "field '\(path(context))': \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
+
+/// A model file that could not be used.
+public struct ModelFileError: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    public var reason: String
+    public var description: String { "\(file): \(reason)" }
+}

@@ -1,0 +1,110 @@
+/// Settings of the forecaster, all stored in its model file.
+public struct ForecasterSettings: Codable, Equatable, Sendable {
+    /// Window length and what it counts: `accesses` (a replay) or `ns` (live).
+    public var windowLength: Double = 10_000
+    public var windowUnit = "accesses"
+    /// Forecasts for windows t+1 … t+horizon.
+    public var horizon = 5
+    public var features = FeatureSettings()
+    /// `rls` (recursive least squares) or `nlms` (normalised least mean squares).
+    public var learner = "rls"
+    /// RLS: forgetting factor λ and ridge start; NLMS: step size.
+    public var forgetting = 0.99
+    public var ridge = 0.01
+    public var stepSize = 0.1
+
+    public init() {}
+
+    public func problem() -> String? {
+        guard windowLength > 0, windowLength.isFinite else { return "the window length must be above 0" }
+        guard windowUnit == "accesses" || windowUnit == "ns" else { return "the window unit must be accesses or ns" }
+        guard (1...64).contains(horizon) else { return "the horizon must be from 1 to 64 windows" }
+        guard learner == "rls" || learner == "nlms" else { return "the learner must be rls or nlms" }
+        guard forgetting > 0.5, forgetting <= 1 else { return "the forgetting factor must be above 0.5 and at most 1" }
+        guard ridge > 0, ridge.isFinite else { return "the ridge must be above 0" }
+        guard stepSize > 0, stepSize < 2 else { return "the NLMS step size must be above 0 and below 2" }
+        return features.problem()
+    }
+}
+
+/// Forecasts DRAM page-in demand for each of the next `horizon` windows from the windows seen so
+/// far, learning online. One learner with an output per horizon: when window t ends, it learns
+/// from the features of window t−H and the page-ins of windows t−H+1 … t (direct multi-horizon
+/// forecasting), then forecasts every horizon from the features of window t. Forecasts are
+/// finite and never negative.
+public struct PressureForecaster: Sendable {
+    public let settings: ForecasterSettings
+    public private(set) var scaler: OnlineScaler
+    public private(set) var rls: RecursiveLeastSquares?
+    public private(set) var nlms: NormalizedLMS?
+    private var builder: FeatureBuilder
+    /// Raw feature vectors and page-ins of the last `horizon + 1` windows, newest last.
+    private var recentFeatures: [[Double]] = []
+    private var recentPageIns: [Double] = []
+    public private(set) var windowsSeen = 0
+
+    public init(settings: ForecasterSettings) {
+        precondition(settings.problem() == nil, settings.problem() ?? "")
+        self.settings = settings
+        builder = FeatureBuilder(settings: settings.features)
+        let n = builder.count
+        scaler = OnlineScaler(features: n)
+        if settings.learner == "rls" {
+            rls = RecursiveLeastSquares(features: n, outputs: settings.horizon, forgetting: settings.forgetting, ridge: settings.ridge)
+        } else {
+            nlms = NormalizedLMS(features: n, outputs: settings.horizon, stepSize: settings.stepSize)
+        }
+    }
+
+    /// Warm start from a model file's state (already validated against `settings`).
+    public init(settings: ForecasterSettings, scaler: OnlineScaler, rls: RecursiveLeastSquares?, nlms: NormalizedLMS?) {
+        self.init(settings: settings)
+        self.scaler = scaler
+        if let rls { self.rls = rls }
+        if let nlms { self.nlms = nlms }
+    }
+
+    public var featureNames: [String] { builder.names }
+
+    /// Standardised features; the trailing constant stays 1.
+    private func standardized(_ x: [Double]) -> [Double] {
+        var z = scaler.transform(x)
+        z[z.count - 1] = 1
+        return z
+    }
+
+    /// Learns from the window that just ended and returns the forecasts for the next windows.
+    @discardableResult
+    public mutating func observe(_ signals: PressureSignals) -> [Double] {
+        let h = settings.horizon
+        recentPageIns.append(signals.pageIns.isFinite ? max(0, signals.pageIns) : 0)
+        if recentPageIns.count > h { recentPageIns.removeFirst(recentPageIns.count - h) }
+        if recentFeatures.count == h, recentPageIns.count == h {
+            // recentFeatures[0] is window t−H; its targets are the page-ins of t−H+1 … t.
+            let past = standardized(recentFeatures[0])
+            rls?.update(past, targets: recentPageIns)
+            nlms?.update(past, targets: recentPageIns)
+        }
+        let x = builder.push(signals)
+        scaler.observe(x)
+        recentFeatures.append(x)
+        if recentFeatures.count > h { recentFeatures.removeFirst() }
+        windowsSeen += 1
+        return forecast()
+    }
+
+    /// Page-ins expected in each of the next `horizon` windows, from the latest window.
+    public func forecast() -> [Double] {
+        guard let latest = recentFeatures.last else { return [Double](repeating: 0, count: settings.horizon) }
+        let z = standardized(latest)
+        return (0..<settings.horizon).map { k in
+            let y = rls?.predict(z, output: k) ?? nlms?.predict(z, output: k) ?? 0
+            return y.isFinite ? max(0, y) : 0
+        }
+    }
+
+    /// Bytes of model state: weights, covariance and scaler, 8 bytes a number.
+    public var stateBytes: Int {
+        8 * ((rls.map { $0.weights.count + $0.covariance.count } ?? 0) + (nlms?.weights.count ?? 0) + scaler.mean.count * 2 + 1)
+    }
+}

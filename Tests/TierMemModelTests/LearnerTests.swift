@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+@testable import TierMemModel
+
+/// A deterministic stream of uniform numbers in [-1, 1).
+struct Noise {
+    var state: UInt64
+    mutating func next() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) * 0x1p-52 - 1
+    }
+}
+
+@Suite struct LearnerTests {
+    @Test func rlsRecoversKnownCoefficients() {
+        var rls = RecursiveLeastSquares(features: 3, forgetting: 1, ridge: 1e-3)
+        var noise = Noise(state: 1)
+        for _ in 0..<500 {
+            let x = [noise.next() * 5, noise.next() * 5, 1]
+            rls.update(x, target: 2 * x[0] - 3 * x[1] + 0.5)
+        }
+        // The ridge start biases the fit by about ridge / observations.
+        #expect(abs(rls.weights[0] - 2) < 1e-4)
+        #expect(abs(rls.weights[1] + 3) < 1e-4)
+        #expect(abs(rls.weights[2] - 0.5) < 1e-4)
+    }
+
+    @Test func rlsWithForgettingTracksACoefficientChange() {
+        var rls = RecursiveLeastSquares(features: 2, forgetting: 0.95)
+        var noise = Noise(state: 2)
+        for step in 0..<600 {
+            let x = [noise.next(), 1]
+            let slope = step < 300 ? 1.0 : -4.0
+            rls.update(x, target: slope * x[0] + 0.1 * noise.next())
+        }
+        #expect(abs(rls.weights[0] + 4) < 0.2, "\(rls.weights)")
+    }
+
+    @Test func multiOutputRLSLearnsEachOutput() {
+        var rls = RecursiveLeastSquares(features: 2, outputs: 3, forgetting: 1)
+        var noise = Noise(state: 3)
+        for _ in 0..<300 {
+            let x = [noise.next(), 1]
+            rls.update(x, targets: [x[0], 2 * x[0], -x[0] + 1])
+        }
+        #expect(abs(rls.predict([0.5, 1], output: 0) - 0.5) < 1e-3)
+        #expect(abs(rls.predict([0.5, 1], output: 1) - 1.0) < 1e-3)
+        #expect(abs(rls.predict([0.5, 1], output: 2) - 0.5) < 1e-3)
+    }
+
+    @Test func nlmsConverges() {
+        var nlms = NormalizedLMS(features: 3, stepSize: 0.5)
+        var noise = Noise(state: 4)
+        for _ in 0..<3_000 {
+            let x = [noise.next(), noise.next(), 1]
+            nlms.update(x, target: 1.5 * x[0] - 0.5 * x[1] + 2)
+        }
+        #expect(abs(nlms.weights[0] - 1.5) < 0.01 && abs(nlms.weights[1] + 0.5) < 0.01 && abs(nlms.weights[2] - 2) < 0.01)
+    }
+
+    @Test func learnersIgnoreNonFiniteInputAndStayFinite() {
+        var rls = RecursiveLeastSquares(features: 2)
+        rls.update([.nan, 1], target: 3)
+        rls.update([1, 1], target: .infinity)
+        #expect(rls.weights == [0, 0])
+        for _ in 0..<1_000 { rls.update([1e300, 1e-300], target: 1e300) }
+        #expect(rls.weights.allSatisfy { $0.isFinite })
+        #expect(rls.predict([1, 1]).isFinite)
+    }
+
+    @Test func baselines() {
+        var last = LastValueBaseline(), ewma = EWMABaseline(alpha: 0.5), holt = HoltBaseline()
+        for y in [10.0, 20, 30, 40, 50] {
+            last.observe(y)
+            ewma.observe(y)
+            holt.observe(y)
+        }
+        #expect(last.forecast(horizon: 3) == 50)
+        #expect(ewma.forecast(horizon: 1) > 30 && ewma.forecast(horizon: 1) < 50)
+        #expect(holt.forecast(horizon: 2) > holt.forecast(horizon: 1))
+        var metrics = ErrorMetrics()
+        metrics.add(forecast: 10, actual: 8)
+        metrics.add(forecast: 0, actual: 0)
+        #expect(metrics.mae == 1)
+        #expect(abs(metrics.rmse - 2.0.squareRoot()) < 1e-12)
+        #expect(abs(metrics.smape - 100 * (2 * 2 / 18.0) / 2) < 1e-9)
+    }
+}
+
+@Suite struct ForecasterTests {
+    func signals(_ pageIns: Double, _ ws: Double = 100) -> PressureSignals {
+        var s = PressureSignals()
+        s.pageIns = pageIns
+        s.workingSet = ws
+        return s
+    }
+
+    @Test func forecastsStayFiniteAndNonNegativeOnAnyInput() {
+        var forecaster = PressureForecaster(settings: ForecasterSettings())
+        let inputs: [Double] = [0, 0, 0, 5, 5, 5, 1e15, .nan, -3, .infinity, 7, 0, 1e-300]
+        for y in inputs + inputs {
+            var s = signals(y, y)
+            s.dramOccupancy = y
+            let f = forecaster.observe(s)
+            #expect(f.count == 5)
+            #expect(f.allSatisfy { $0.isFinite && $0 >= 0 }, "\(f) after \(y)")
+        }
+    }
+
+    @Test func learnsAPeriodicSignalBetterThanLastValue() {
+        var settings = ForecasterSettings()
+        settings.features.period = 8
+        var forecaster = PressureForecaster(settings: settings)
+        var last = LastValueBaseline()
+        var model = ErrorMetrics(), baseline = ErrorMetrics()
+        var pending: [(Double, Double)] = []  // forecasts made for the next window
+        for t in 0..<800 {
+            let y = 100 + 80 * sin(2 * Double.pi * Double(t) / 8)
+            if t > 400, let (f, b) = pending.last {
+                model.add(forecast: f, actual: y)
+                baseline.add(forecast: b, actual: y)
+            }
+            let f = forecaster.observe(signals(y))
+            last.observe(y)
+            pending.append((f[0], last.forecast(horizon: 1)))
+        }
+        #expect(model.mae < baseline.mae * 0.25, "model \(model.mae), last value \(baseline.mae)")
+    }
+
+    @Test func stateFitsTheBudgetWithThirtyTwoFeatures() {
+        var settings = ForecasterSettings()
+        settings.features.signals = ["page_ins", "working_set", "allocs", "frees", "dram_occupancy", "direct_reclaim_stalls"]
+        settings.features.lags = 3
+        let forecaster = PressureForecaster(settings: settings)
+        #expect(forecaster.featureNames.count <= 32)
+        #expect(forecaster.stateBytes <= 16 * 1024, "\(forecaster.stateBytes) bytes")
+    }
+}

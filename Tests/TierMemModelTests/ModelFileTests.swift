@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+@testable import TierMemModel
+
+@Suite struct ModelFileTests {
+    func trainedModel() -> ModelFile {
+        var forecaster = PressureForecaster(settings: ForecasterSettings())
+        for t in 0..<200 {
+            var s = PressureSignals()
+            s.pageIns = Double(t % 17) * 3
+            s.workingSet = Double(t % 5) * 10
+            forecaster.observe(s)
+        }
+        let errors = HorizonErrors(horizon: 1, model: ErrorSummary(ErrorMetrics()), baselines: ["last value": ErrorSummary(ErrorMetrics())])
+        return ModelFile(forecaster: forecaster, provenance: ModelProvenance(traces: ["a.tmt"], windows: 200, createdBy: "test", heldOut: [errors]))
+    }
+
+    @Test func roundTripsExactly() throws {
+        let model = trainedModel()
+        let back = try ModelFile.decode(try model.json(), file: "m.json")
+        #expect(back == model)
+        #expect(back.forecaster().forecast() == model.forecaster().forecast())
+    }
+
+    @Test func corruptFilesAreRejectedWithTheField() throws {
+        let good = try JSONSerialization.jsonObject(with: trainedModel().json()) as! [String: Any]
+        func rejection(_ change: (inout [String: Any]) -> Void) throws -> String {
+            var object = good
+            change(&object)
+            do {
+                _ = try ModelFile.decode(try JSONSerialization.data(withJSONObject: object), file: "m.json")
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        func nested(_ object: inout [String: Any], _ key: String, _ change: (inout [String: Any]) -> Void) {
+            var inner = object[key] as! [String: Any]
+            change(&inner)
+            object[key] = inner
+        }
+        let cases: [(String, (inout [String: Any]) -> Void)] = [
+            ("unsupported schemaVersion 7", { $0["schemaVersion"] = 7 }),
+            ("missing field 'schemaVersion'", { $0["schemaVersion"] = nil }),
+            ("missing field 'settings'", { $0["settings"] = nil }),
+            ("missing field 'settings.horizon'", { nested(&$0, "settings") { $0["horizon"] = nil } }),
+            ("field 'settings': the horizon must be from 1 to 64", { nested(&$0, "settings") { $0["horizon"] = 0 } }),
+            ("field 'settings': the forgetting factor", { nested(&$0, "settings") { $0["forgetting"] = 1.5 } }),
+            ("field 'settings.windowLength': expected", { nested(&$0, "settings") { $0["windowLength"] = "long" } }),
+            ("field 'featureNames'", { $0["featureNames"] = ["x"] }),
+            ("field 'scaler': expected", { nested(&$0, "scaler") { $0["mean"] = [1.0] } }),
+            ("field 'scaler': counts and sums", { nested(&$0, "scaler") { s in s["squares"] = (s["squares"] as! [Double]).map { _ in -1.0 } } }),
+            ("missing field 'rls'", { $0["rls"] = nil }),
+            ("field 'rls': expected", { nested(&$0, "rls") { $0["outputs"] = 2 } }),
+            ("field 'rls': expected", { nested(&$0, "rls") { s in s["covariance"] = [1.0, 2.0] } }),
+            ("missing field 'provenance.traces'", { nested(&$0, "provenance") { $0["traces"] = nil } }),
+        ]
+        for (fragment, change) in cases {
+            let message = try rejection(change)
+            #expect(message.hasPrefix("m.json: "), "\(message)")
+            #expect(message.contains(fragment), "expected '\(fragment)', got: \(message)")
+        }
+        #expect(throws: ModelFileError.self) { try ModelFile.decode(Data("[1]".utf8), file: "m.json") }
+        #expect(throws: ModelFileError.self) { try ModelFile.load(path: "/nonexistent.json") }
+    }
+}
