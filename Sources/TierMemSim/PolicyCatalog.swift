@@ -22,7 +22,8 @@ public enum PolicyCatalog {
 
     public static var entries: [Entry] {
         [Entry(LRUPolicy.self), Entry(ClockPolicy.self), Entry(LFUPolicy.self), Entry(ARCPolicy.self),
-         Entry(S3FIFOPolicy.self), Entry(StaticRatioPolicy.self), Entry(HotnessPolicy.self), Entry(BeladyPolicy.self)]
+         Entry(S3FIFOPolicy.self), Entry(StaticRatioPolicy.self), Entry(HotnessPolicy.self), Entry(PredictivePolicy.self),
+         Entry(BeladyPolicy.self)]
     }
 
     public static var all: [any PlacementPolicy.Type] { entries.map(\.type) }

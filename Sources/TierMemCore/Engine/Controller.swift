@@ -266,8 +266,8 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         if promotionBytesPerNs > 0 {
             promotionTokens = min(promotionTokens + elapsed * promotionBytesPerNs, Double(layout.pageSize) * 64)
         }
+        reclaimBudgetNs = min(reclaimBudgetNs + elapsed * config.reclaimThreads, reclaimAwake ? Self.maxReclaimBankNs : 0)
         guard reclaimAwake else { return }
-        reclaimBudgetNs = min(reclaimBudgetNs + elapsed * config.reclaimThreads, Self.maxReclaimBankNs)
         while _table.freeDRAMPages < highPages && reclaimBudgetNs > 0 {
             guard let victim = _policy.victim(incoming: nil, nil) else {
                 reclaimAwake = false
@@ -294,11 +294,14 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
             untilDecay = max(config.epochAccesses, 1 << 16, _table.count)
         }
         earlyDemotions.removeAll(keepingCapacity: true)
-        _policy.epoch(now: now, table: table, demote: &earlyDemotions)
+        _policy.epoch(now: now, table: _table, counters: _counters, demote: &earlyDemotions)
+        // Early demotions are the background reclaimer's work too: they spend its time, and
+        // it sleeps off any debt before demoting again.
         for id in earlyDemotions where _table.tier[Int(id)] == TierLayout.dram {
             let cost = try demote(id, reason: .backgroundDemotion, now: now)
             _counters.backgroundDemotions += 1
             _counters.backgroundMigrationNs += cost
+            reclaimBudgetNs -= cost
         }
     }
 

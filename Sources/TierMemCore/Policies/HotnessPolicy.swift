@@ -41,7 +41,7 @@ public struct HotnessPolicy: PlacementPolicy {
     public mutating func freed(_ id: PageID) { lists.remove(id) }
 
     @inlinable
-    public mutating func epoch(now: UInt64, table: PageTable, demote: inout [PageID]) {
+    public mutating func epoch(now: UInt64, table: PageTable, counters: EngineCounters, demote: inout [PageID]) {
         var wanted = headroomPages - table.freeDRAMPages
         var candidate = lists.tail(0)
         while wanted > 0, let id = candidate, now &- table.lastAccess[Int(id)] >= coldNs {

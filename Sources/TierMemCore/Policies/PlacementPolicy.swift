@@ -64,8 +64,11 @@ public protocol PlacementPolicy {
     mutating func removed(_ id: PageID)
     /// Page `id` was freed by the program: drop any history of it.
     mutating func freed(_ id: PageID)
-    /// Background tick: pages the policy wants demoted early, coldest first. Default: none.
-    mutating func epoch(now: UInt64, table: PageTable, demote: inout [PageID])
+    /// Background tick, every `ControllerConfig.epochAccesses` accesses: pages the policy wants
+    /// demoted early, coldest first, given the table and the controller's counters so far
+    /// (a policy that forecasts demand takes its window signals from their differences).
+    /// Default: none.
+    mutating func epoch(now: UInt64, table: PageTable, counters: EngineCounters, demote: inout [PageID])
     /// Bytes of policy state.
     var memoryBytes: Int { get }
 }
@@ -76,7 +79,7 @@ extension PlacementPolicy {
     public static var migrates: Bool { true }
     public mutating func placeNewPage(_ id: PageID, page: UInt64) -> UInt8 { TierLayout.dram }
     public mutating func accessedInPlace(_ id: PageID, tier: UInt8, _ access: AccessContext) -> Bool { true }
-    public mutating func epoch(now: UInt64, table: PageTable, demote: inout [PageID]) {}
+    public mutating func epoch(now: UInt64, table: PageTable, counters: EngineCounters, demote: inout [PageID]) {}
 }
 
 /// `key=value` settings of a policy, from `--policy-option` flags or a profile.

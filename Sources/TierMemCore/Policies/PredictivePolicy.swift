@@ -1,0 +1,154 @@
+import TierMemModel
+
+/// Reclaims ahead of demand: every epoch it turns the controller's counters into the window's
+/// pressure signals, updates an online forecaster (`PressureForecaster`, recursive least
+/// squares), and demotes in the background enough pages to leave free DRAM for the page-ins it
+/// forecasts for the next window, instead of waiting for the low watermark; a page-in then finds
+/// a free frame rather than stalling on direct reclaim.
+///
+/// Victims are chosen by predicted coldness: each page's time to its next access is estimated
+/// online as its last access plus a moving average of its inter-access gaps (a page seen once is
+/// assumed colder than any page seen twice); among the pages at the cold end of an LRU list, the
+/// one predicted to be needed last goes first.
+public struct PredictivePolicy: PlacementPolicy {
+    public static let name = "predictive"
+    public static let summary = "forecasts page-in demand and reclaims ahead of it; victims by predicted time to next access"
+    public static let usesAccessStatistics = true
+
+    @usableFromInline var lists = PageLists(lists: 1)
+    @usableFromInline var last = PageArray<UInt64>()
+    /// Moving average of the page's inter-access gaps, ns; 0 before its second access.
+    @usableFromInline var gap = PageArray<Float>()
+    @usableFromInline var stamp = PageArray<UInt32>()
+    @usableFromInline var window: UInt32 = 1
+    @usableFromInline var windowWorkingSet = 0
+    @usableFromInline var meanGap: Double = 0
+    @usableFromInline let candidates: Int
+    @usableFromInline let margin: Double
+    @usableFromInline let maxAheadPages: Int
+    public private(set) var forecaster: PressureForecaster
+    private var previous = EngineCounters()
+    private let dramPages: Int
+    /// The latest forecast of next-window page-ins, for reports.
+    public private(set) var lastForecast = 0.0
+
+    public init(layout: TierLayout, options: PolicyOptions) throws(PolicyOptionError) {
+        try options.allow(only: ["margin", "sample", "ahead", "forgetting", "horizon"], policy: Self.name)
+        margin = try options.number("margin", default: 1.2, in: 0...10)
+        candidates = Int(try options.number("sample", default: 8, in: 1...256))
+        maxAheadPages = Int(Double(layout.dramPages) * (try options.number("ahead", default: 0.25, in: 0...1)))
+        var settings = ForecasterSettings()
+        settings.forgetting = try options.number("forgetting", default: 0.99, in: 0.51...1)
+        settings.horizon = Int(try options.number("horizon", default: 2, in: 1...64))
+        forecaster = PressureForecaster(settings: settings)
+        dramPages = layout.dramPages
+    }
+
+    /// Starts from a trained model's forecaster (its settings replace the defaults).
+    public init(layout: TierLayout, options: PolicyOptions, model: ModelFile) throws(PolicyOptionError) {
+        try self.init(layout: layout, options: options)
+        forecaster = model.forecaster()
+    }
+
+    public mutating func pagesExist(_ count: Int) {
+        lists.grow(to: count)
+        last.extend(to: count, with: 0)
+        gap.extend(to: count, with: 0)
+        stamp.extend(to: count, with: 0)
+    }
+
+    @inlinable
+    mutating func touch(_ id: PageID, _ access: AccessContext) {
+        let i = Int(id)
+        if access.previousAccess != 0 && access.now > access.previousAccess {
+            let observed = Float(access.now - access.previousAccess)
+            gap[i] = gap[i] == 0 ? observed : 0.5 * gap[i] + 0.5 * observed
+            meanGap += (Double(observed) - meanGap) * 0.001
+        }
+        last[i] = access.now
+        if stamp[i] != window {
+            stamp[i] = window
+            windowWorkingSet += 1
+        }
+    }
+
+    public mutating func admitted(_ id: PageID, _ access: AccessContext) {
+        touch(id, access)
+        lists.pushFront(id, list: 0)
+    }
+
+    public mutating func hit(_ id: PageID, _ access: AccessContext) {
+        touch(id, access)
+        lists.moveToFront(id, list: 0)
+    }
+
+    public mutating func accessedInPlace(_ id: PageID, tier: UInt8, _ access: AccessContext) -> Bool {
+        touch(id, access)
+        return true
+    }
+
+    /// When the page is expected back: last access plus its gap (twice the mean for a page seen once).
+    @inlinable
+    func predictedNextAccess(_ id: PageID) -> Double {
+        let g = gap[Int(id)]
+        return Double(last[Int(id)]) + (g > 0 ? Double(g) : 2 * max(meanGap, 1))
+    }
+
+    public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? {
+        var best: PageID?
+        var latest = -Double.infinity
+        var candidate = lists.tail(0)
+        var looked = 0
+        while let id = candidate, looked < candidates {
+            let next = predictedNextAccess(id)
+            if next > latest {
+                latest = next
+                best = id
+            }
+            candidate = lists.before(id)
+            looked += 1
+        }
+        return best
+    }
+
+    public mutating func removed(_ id: PageID) { lists.remove(id) }
+
+    public mutating func freed(_ id: PageID) {
+        lists.remove(id)
+        gap[Int(id)] = 0
+    }
+
+    public mutating func epoch(now: UInt64, table: PageTable, counters: EngineCounters, demote: inout [PageID]) {
+        var signals = PressureSignals()
+        signals.pageIns = Double((counters.newPages + counters.demandPromotions + counters.promotions)
+            &- (previous.newPages + previous.demandPromotions + previous.promotions))
+        signals.workingSet = Double(windowWorkingSet)
+        signals.frees = Double(counters.freedPages &- previous.freedPages)
+        signals.writes = Double(counters.writes &- previous.writes)
+        signals.reads = Double((counters.accesses &- previous.accesses) &- (counters.writes &- previous.writes))
+        signals.dramOccupancy = Double(table.pagesIn[0]) / Double(max(dramPages, 1))
+        signals.directReclaimStalls = Double(counters.directReclaimStalls &- previous.directReclaimStalls)
+        previous = counters
+        window &+= 1
+        windowWorkingSet = 0
+
+        let forecast = forecaster.observe(signals)
+        lastForecast = forecast.first ?? 0
+        // Free enough DRAM now for the next window's forecast page-ins, within a cap.
+        let wanted = min(maxAheadPages, Int((lastForecast * margin).rounded(.up))) - table.freeDRAMPages
+        guard wanted > 0 else { return }
+        // The coldest by prediction among the 2×wanted least recently used.
+        var pool: [(PageID, Double)] = []
+        var candidate = lists.tail(0)
+        while let id = candidate, pool.count < 2 * wanted {
+            pool.append((id, predictedNextAccess(id)))
+            candidate = lists.before(id)
+        }
+        pool.sort { $0.1 > $1.1 }
+        demote.append(contentsOf: pool.prefix(wanted).map(\.0))
+    }
+
+    public var memoryBytes: Int {
+        lists.memoryBytes + last.memoryBytes + gap.memoryBytes + stamp.memoryBytes + forecaster.stateBytes
+    }
+}
