@@ -4,7 +4,7 @@
 SWIFT ?= swift
 TRACE ?= traces/kv-cache.tmt
 
-.PHONY: deps demo test bench fuzz traces clean
+.PHONY: deps demo test bench fuzz traces model clean
 
 deps:
 	@scripts/install-deps.sh
@@ -31,6 +31,10 @@ fuzz: deps
 traces: deps
 	@scripts/install-deps.sh valgrind python3 gzip coreutils
 	scripts/make-traces.sh
+
+# Retrain models/default.json on the shipped traces.
+model: deps
+	scripts/train-default-model.sh
 
 clean:
 	rm -rf .build

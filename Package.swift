@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "TierMemModel"),
         .target(name: "TierMemCore", dependencies: ["TierMemModel"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "TierMemTrace", dependencies: ["TierMemCore"]),
-        .target(name: "TierMemSim", dependencies: ["TierMemCore", "TierMemTrace"]),
+        .target(name: "TierMemSim", dependencies: ["TierMemCore", "TierMemTrace", "TierMemModel"]),
         .target(
             name: "TierMem",
             dependencies: ["TierMemCore", "TierMemTrace", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd"]
@@ -39,14 +39,14 @@ let package = Package(
         .executableTarget(
             name: "tiermem",
             dependencies: [
-                "TierMemCore", "TierMemTrace", "TierMemSim", "TierMem",
+                "TierMemCore", "TierMemTrace", "TierMemSim", "TierMemModel", "TierMem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Release-built benchmark and fuzz drivers (never timed assertions inside tests).
         .executableTarget(name: "tiermem-bench", dependencies: ["TierMemTrace", "TierMemSim", "TierMemCore"], path: "Benchmarks/TraceBench"),
         // The fuzz corpus and checks, shared by the test suite (a short run) and tiermem-fuzz (a long one).
-        .target(name: "TierMemFuzzing", dependencies: ["TierMemTrace", "TierMemCore"]),
+        .target(name: "TierMemFuzzing", dependencies: ["TierMemTrace", "TierMemCore", "TierMemModel"]),
         .executableTarget(name: "tiermem-fuzz", dependencies: ["TierMemFuzzing"], path: "Benchmarks/TraceFuzz"),
 
         .testTarget(name: "TierMemModelTests", dependencies: ["TierMemModel"]),

@@ -1,5 +1,6 @@
 import Foundation
 import TierMemCore
+import TierMemModel
 import TierMemTrace
 
 /// Feeds every reader of files and settings TierMem parses with random and mutated inputs and
@@ -19,6 +20,8 @@ public struct ReaderFuzzer {
         case csv, lackey, tierSpec = "tier-spec", byteCount = "byte-count"
         /// Cost model JSON files (`--cost-model`).
         case costModel = "cost-model"
+        /// Forecaster model files (`models/*.json`).
+        case modelFile = "model-file"
     }
 
     public struct Outcome: Sendable, CustomStringConvertible {
@@ -131,6 +134,21 @@ public struct ReaderFuzzer {
                 guard error.file == "fuzz", !error.reason.isEmpty else { throw violation("an error without file or reason") }
                 return false
             }
+        case .modelFile:
+            do {
+                let model = try ModelFile.decode(Data(input), file: "fuzz")
+                // Whatever loads must forecast finite, non-negative numbers.
+                var forecaster = model.forecaster()
+                var signals = PressureSignals()
+                signals.pageIns = 10
+                guard forecaster.observe(signals).allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                    throw violation("a loaded model forecast a non-finite or negative value")
+                }
+                return true
+            } catch let error as ModelFileError {
+                guard error.file == "fuzz", !error.reason.isEmpty else { throw violation("an error without file or reason") }
+                return false
+            }
         case .byteCount:
             let text = String(decoding: input, as: UTF8.self)
             do {
@@ -225,7 +243,22 @@ public struct ReaderFuzzer {
         var costModel = CostModel()
         costModel.pageFaultNs = 1.5
         let costModels = [try CostModel().json(), try costModel.json()].map { [UInt8]($0) }
+        // A small model (two features, two horizons) keeps each decode quick.
+        var settings = ForecasterSettings()
+        settings.horizon = 2
+        settings.features.signals = ["page_ins"]
+        settings.features.lags = 1
+        settings.features.differences = false
+        settings.features.ewmaAlphas = []
+        var forecaster = PressureForecaster(settings: settings)
+        for t in 0..<20 {
+            var signals = PressureSignals()
+            signals.pageIns = Double(t % 5)
+            forecaster.observe(signals)
+        }
+        let model = ModelFile(forecaster: forecaster, provenance: ModelProvenance(traces: ["t"], windows: 20, createdBy: "fuzz", heldOut: []))
+        let modelFiles = [[UInt8](try model.json())]
         return [.tmt: tmt, .tmtPayload: payloads, .csv: csv, .lackey: lackey, .tierSpec: tierSpecs, .byteCount: byteCounts,
-                .costModel: costModels]
+                .costModel: costModels, .modelFile: modelFiles]
     }
 }

@@ -21,6 +21,12 @@ public struct HorizonErrors: Codable, Equatable, Sendable {
     public var horizon: Int
     public var model: ErrorSummary
     public var baselines: [String: ErrorSummary]
+
+    public init(horizon: Int, model: ErrorSummary, baselines: [String: ErrorSummary]) {
+        self.horizon = horizon
+        self.model = model
+        self.baselines = baselines
+    }
 }
 
 /// Where a model came from.
@@ -30,6 +36,13 @@ public struct ModelProvenance: Codable, Equatable, Sendable {
     public var windows: Int
     public var createdBy: String
     public var heldOut: [HorizonErrors]
+
+    public init(traces: [String], windows: Int, createdBy: String, heldOut: [HorizonErrors]) {
+        self.traces = traces
+        self.windows = windows
+        self.createdBy = createdBy
+        self.heldOut = heldOut
+    }
 }
 
 /// The JSON file a trained forecaster is saved in (`models/*.json`): settings, feature names,

@@ -10,12 +10,12 @@ import TierMemTrace
 public enum PolicyCatalog {
     public struct Entry {
         public let type: any PlacementPolicy.Type
-        let replay: (any TraceEventSource, TraceProfile, String, ReplaySettings, (UInt64) -> Void) throws -> ReplayResult
+        let replay: (any TraceEventSource, TraceProfile, String, ReplaySettings, PressureWindowRecorder?, (UInt64) -> Void) throws -> ReplayResult
 
         public init<P: PlacementPolicy>(_ type: P.Type) {
             self.type = type
-            replay = { source, profile, name, settings, progress in
-                try ReplayRunner.run(P.self, source: source, profile: profile, name: name, settings: settings, progress: progress)
+            replay = { source, profile, name, settings, windows, progress in
+                try ReplayRunner.run(P.self, source: source, profile: profile, name: name, settings: settings, windows: windows, progress: progress)
             }
         }
     }
@@ -38,9 +38,10 @@ public enum PolicyCatalog {
 
     public static func policy(named name: String) throws -> any PlacementPolicy.Type { try entry(named: name).type }
 
-    /// Replays `source` with the policy `settings.policy` names.
+    /// Replays `source` with the policy `settings.policy` names; `windows`, if given, records the
+    /// pressure signals of each window.
     public static func replay(source: any TraceEventSource, profile: TraceProfile, name: String, settings: ReplaySettings,
-                              progress: @escaping (UInt64) -> Void = { _ in }) throws -> ReplayResult {
-        try entry(named: settings.policy).replay(source, profile, name, settings, progress)
+                              windows: PressureWindowRecorder? = nil, progress: @escaping (UInt64) -> Void = { _ in }) throws -> ReplayResult {
+        try entry(named: settings.policy).replay(source, profile, name, settings, windows, progress)
     }
 }

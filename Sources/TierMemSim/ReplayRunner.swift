@@ -8,7 +8,7 @@ public enum ReplayRunner {
     /// Replays `source` (already profiled as `profile`) with policy type `P`.
     public static func run<P: PlacementPolicy>(
         _ policyType: P.Type, source: any TraceEventSource, profile: TraceProfile, name: String,
-        settings: ReplaySettings, progress: (UInt64) -> Void = { _ in }
+        settings: ReplaySettings, windows recorder: PressureWindowRecorder? = nil, progress: (UInt64) -> Void = { _ in }
     ) throws -> ReplayResult {
         let header = source.header
         let pageSize = Int(header.pageSize)
@@ -60,7 +60,9 @@ public enum ReplayRunner {
                         for page in event.pages(pageShift: shift) {
                             var next = UInt64.max
                             if hasFuture, nextUse[Int(position)] != .max { next = UInt64(nextUse[Int(position)]) }
+                            recorder?.access(page: page)
                             let outcome = try controller.access(page: page, isWrite: isWrite, now: now, position: position, nextUse: next)
+                            recorder?.tick(counters: controller.counters, dramPages: layout.dramPages - controller.table.freeDRAMPages, dramCapacity: layout.dramPages)
                             let cost = accessCost(outcome, isWrite: isWrite, costs: costs, codec: layout.codec)
                             modelled += cost
                             if !nanosecondClock { now &+= UInt64(cost) }
@@ -80,9 +82,10 @@ public enum ReplayRunner {
                             }
                         }
                     case .free:
+                        recorder?.event(.free)
                         for page in event.pages(pageShift: shift) { controller.free(page: page) }
                     case .alloc:
-                        break  // a page is placed when first touched
+                        recorder?.event(.alloc)  // a page is placed when first touched
                     }
                 }
             }

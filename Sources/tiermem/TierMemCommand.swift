@@ -5,5 +5,6 @@ struct TierMemCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tiermem",
         abstract: "A tiered memory manager: DRAM, persistent memory and a compressed pool.",
-        subcommands: [DemoCommand.self, ReplayCommand.self, CompareCommand.self, MRCCommand.self, TraceCommand.self, DoctorCommand.self])
+        subcommands: [DemoCommand.self, ReplayCommand.self, CompareCommand.self, MRCCommand.self, TrainCommand.self, ModelCommand.self,
+                      TraceCommand.self, DoctorCommand.self])
 }

@@ -181,3 +181,37 @@ struct CLI {
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/never.html"))
     }
 }
+
+@Suite(.serialized) struct ForecastCLITests {
+    let dir: String = {
+        let path = NSTemporaryDirectory() + "tiermem-model-cli-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    @Test func trainInspectEvaluate() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trace = "\(dir)/p.tmt"
+        #expect(try CLI.run(["trace", "gen", "periodic", "--records", "60000", "--footprint", "4MiB", "--period", "6000", "-o", trace]).status == 0)
+        let train = try CLI.run(["train", trace, "--window", "500", "-o", "\(dir)/m.json"])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("held-out errors"))
+        for h in 1...5 { #expect(train.stdout.contains("t+\(h) ")) }
+        let inspect = try CLI.run(["model", "inspect", "\(dir)/m.json"])
+        #expect(inspect.stdout.contains("learner      rls, λ 0.99"))
+        #expect(inspect.stdout.contains("largest t+1 weights"))
+        let evaluate = try CLI.run(["model", "evaluate", "\(dir)/m.json", trace])
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        #expect(evaluate.stdout.contains("vs best baseline"))
+
+        try Data("{\"schemaVersion\": 1}".utf8).write(to: URL(fileURLWithPath: "\(dir)/bad.json"))
+        let bad = try CLI.run(["model", "inspect", "\(dir)/bad.json"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("bad.json: missing field 'settings'"))
+        let badTrain = try CLI.run(["train", trace, "--horizon", "0", "-o", "\(dir)/x.json"])
+        #expect(badTrain.stderr.contains("the horizon must be from 1 to 64"))
+        let tooLong = try CLI.run(["train", trace, "--window", "100000", "-o", "\(dir)/x.json"])
+        #expect(tooLong.stderr.contains("use a shorter --window"))
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/x.json"))
+    }
+}

@@ -1,0 +1,62 @@
+import TierMemCore
+import TierMemModel
+import TierMemTrace
+
+/// Cuts a replay into windows of page accesses and records each window's pressure signals: the
+/// forecaster's training data. Attached to `ReplayRunner.run` as its window recorder.
+public final class PressureWindowRecorder {
+    public let windowAccesses: Int
+    public private(set) var windows: [PressureSignals] = []
+    private var index = PageIndex()
+    private var stamps: [UInt32] = []
+    private var window: UInt32 = 1
+    private var workingSet = 0
+    private var allocs = 0
+    private var frees = 0
+    private var untilClose: Int
+    private var previous = EngineCounters()
+
+    public init(windowAccesses: Int) {
+        precondition(windowAccesses > 0)
+        self.windowAccesses = windowAccesses
+        untilClose = windowAccesses
+    }
+
+    @inline(__always)
+    func access(page: UInt64) {
+        let (id, inserted) = index.findOrInsert(page, newID: PageID(stamps.count))
+        if inserted { stamps.append(0) }
+        if stamps[Int(id)] != window {
+            stamps[Int(id)] = window
+            workingSet += 1
+        }
+    }
+
+    func event(_ operation: TraceOperation) {
+        if operation == .alloc { allocs += 1 } else if operation == .free { frees += 1 }
+    }
+
+    /// After each page access: closes the window when it is full.
+    @inline(__always)
+    func tick(counters: EngineCounters, dramPages: Int, dramCapacity: Int) {
+        untilClose -= 1
+        guard untilClose == 0 else { return }
+        untilClose = windowAccesses
+        var s = PressureSignals()
+        s.pageIns = Double((counters.newPages + counters.demandPromotions + counters.promotions)
+            - (previous.newPages + previous.demandPromotions + previous.promotions))
+        s.workingSet = Double(workingSet)
+        s.allocs = Double(allocs)
+        s.frees = Double(frees)
+        s.writes = Double(counters.writes - previous.writes)
+        s.reads = Double(counters.accesses - previous.accesses) - s.writes
+        s.dramOccupancy = Double(dramPages) / Double(max(dramCapacity, 1))
+        s.directReclaimStalls = Double(counters.directReclaimStalls - previous.directReclaimStalls)
+        windows.append(s)
+        previous = counters
+        window += 1
+        workingSet = 0
+        allocs = 0
+        frees = 0
+    }
+}

@@ -1,0 +1,192 @@
+import ArgumentParser
+import Foundation
+import TierMemCore
+import TierMemModel
+import TierMemSim
+
+/// The pressure signals of each window of a trace, from a replay with the reactive policy.
+func pressureWindows(_ path: String, read: TraceInputOptions, tiers: TierSpec, windowAccesses: Int) throws -> [PressureSignals] {
+    var settings = ReplaySettings(tiers: tiers, policy: LRUPolicy.name)
+    settings.timelinePoints = 1
+    let recorder = PressureWindowRecorder(windowAccesses: windowAccesses)
+    let profile = try TraceProfile.measure(read.open(path), withNextUse: false)
+    let bar = ProgressBar("windows of \(path)")
+    defer { bar.finish() }
+    _ = try PolicyCatalog.replay(source: read.open(path), profile: profile, name: path, settings: settings, windows: recorder) { bar.update(records: $0) }
+    return recorder.windows
+}
+
+/// The held-out error table `train` and `model evaluate` print.
+func errorTable(_ errors: [HorizonErrors]) -> String {
+    let names = [LastValueBaseline.name, EWMABaseline.name, HoltBaseline.name]
+    var rows = [["horizon", "windows", "model MAE", "RMSE", "sMAPE"] + names.map { "\($0) MAE" } + ["vs best baseline"]]
+    for e in errors {
+        let best = names.compactMap { e.baselines[$0]?.mae }.min() ?? 0
+        let gain = best > 0 ? (e.model.mae <= best ? Format.percent((best - e.model.mae) / best) + " lower" : Format.percent((e.model.mae - best) / best) + " higher") : "-"
+        rows.append(["t+\(e.horizon)", Format.count(e.model.windows), String(format: "%.2f", e.model.mae), String(format: "%.2f", e.model.rmse),
+                     String(format: "%.1f%%", e.model.smape)] + names.map { String(format: "%.2f", e.baselines[$0]?.mae ?? 0) } + [gain])
+    }
+    return Format.table(rows)
+}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the page-in forecaster on traces and save it as a model file.",
+        discussion: """
+        Each trace is replayed with the reactive policy (LRU, watermarks) and cut into windows of \
+        --window page accesses; the forecaster learns online on the first part of every trace, then \
+        walks forward through the held-out tail, still learning, while its forecasts and those of \
+        the baselines (last value, EWMA, Holt) are scored. Prints the held-out errors per horizon.
+        """)
+
+    @Argument(help: "Traces to train on.")
+    var traces: [String]
+
+    @Option(name: [.short, .customLong("out")], help: "The model file to write, such as models/mine.json.")
+    var out: String
+
+    @Option(help: "Window length in page accesses.")
+    var window = 4_096
+
+    @Option(help: "Windows ahead to forecast.")
+    var horizon = 5
+
+    @Option(help: "Share of each trace's windows held out for evaluation.")
+    var heldOut = 0.2
+
+    @Option(help: "Learner: rls or nlms.")
+    var learner = "rls"
+
+    @Option(help: "RLS forgetting factor λ.")
+    var forgetting = 0.99
+
+    @Option(help: "RLS ridge start (larger: more regularised).")
+    var ridge = 0.01
+
+    @Option(help: "Lagged windows per signal.")
+    var lags = 3
+
+    @Option(help: "Period in windows for sine/cosine features (0 = none).")
+    var period = 0
+
+    @Option(help: "Tiers of the replay that produces the windows.")
+    var tiers = ReplaySettings.defaultTiers
+
+    @OptionGroup var read: TraceInputOptions
+
+    func settings() throws -> ForecasterSettings {
+        var s = ForecasterSettings()
+        s.windowLength = Double(window)
+        s.horizon = horizon
+        s.learner = learner
+        s.forgetting = forgetting
+        s.ridge = ridge
+        s.features.lags = lags
+        s.features.period = period
+        if let problem = s.problem() { throw ValidationError(problem) }
+        return s
+    }
+
+    func validate() throws {
+        if traces.isEmpty { throw ValidationError("name at least one trace") }
+        if window < 1 { throw ValidationError("--window: expected at least 1 page access") }
+        if !(heldOut > 0 && heldOut < 1) { throw ValidationError("--held-out: expected a share above 0 and below 1") }
+        _ = try settings()
+        do { _ = try TierSpec(parsing: tiers) } catch { throw ValidationError("--tiers: \(error)") }
+    }
+
+    func run() throws {
+        let settings = try settings()
+        let spec = try TierSpec(parsing: tiers)
+        let series = try traces.map { try pressureWindows($0, read: read, tiers: spec, windowAccesses: window) }
+        for (trace, windows) in zip(traces, series) where windows.count < 4 * horizon {
+            throw ValidationError("\(trace): only \(windows.count) windows of \(window) accesses; use a shorter --window")
+        }
+        // Learn on every trace's head, then walk forward through each tail from that state.
+        var forecaster = PressureForecaster(settings: settings)
+        var splits: [Int] = []
+        for windows in series {
+            let split = Int(Double(windows.count) * (1 - heldOut))
+            splits.append(split)
+            for w in windows[..<split] { forecaster.observe(w) }
+        }
+        var parts: [[HorizonErrors]] = []
+        var final = forecaster
+        for (windows, split) in zip(series, splits) {
+            var walker = forecaster
+            parts.append(WalkForward.evaluate(&walker, windows: windows, scoreFrom: split))
+            for w in windows[split...] { final.observe(w) }
+        }
+        let errors = WalkForward.merge(parts)
+        let provenance = ModelProvenance(traces: traces, windows: series.reduce(0) { $0 + $1.count },
+                                         createdBy: "tiermem train " + CommandLine.arguments.dropFirst(2).joined(separator: " "), heldOut: errors)
+        try ModelFile(forecaster: final, provenance: provenance).write(to: out)
+        print("trained on \(Format.count(provenance.windows)) windows of \(window) page accesses from \(traces.count) trace(s); held-out errors (page-ins per window):")
+        print(errorTable(errors))
+        print("wrote \(out) (\(final.featureNames.count) features, \(final.stateBytes) bytes of state)")
+    }
+}
+
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model", abstract: "Inspect or evaluate a forecaster model file.",
+        subcommands: [ModelInspect.self, ModelEvaluate.self])
+}
+
+struct ModelInspect: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Print a model's settings, features, largest weights and provenance.")
+
+    @Argument(help: "The model file.")
+    var file: String
+
+    func run() throws {
+        let model: ModelFile
+        do { model = try ModelFile.load(path: file) } catch { throw ValidationError("\(error)") }
+        let s = model.settings
+        print("model        \(file) (schema \(model.schemaVersion))")
+        print("window       \(Format.count(Int(s.windowLength))) \(s.windowUnit); horizon \(s.horizon) windows")
+        print("learner      \(s.learner)\(s.learner == "rls" ? ", λ \(s.forgetting), ridge \(s.ridge)" : ", step \(s.stepSize)")")
+        print("features     \(model.featureNames.count): \(s.features.signals.joined(separator: ", ")); lags \(s.features.lags), differences \(s.features.differences), EWMA \(s.features.ewmaAlphas), period \(s.features.period)")
+        print("trained on   \(Format.count(model.provenance.windows)) windows of \(model.provenance.traces.joined(separator: ", "))")
+        print("made by      \(model.provenance.createdBy)")
+        let weights: [Double] = model.rls?.weights ?? model.nlms?.weights ?? []
+        let outputs = s.horizon
+        let first = model.featureNames.indices.map { (model.featureNames[$0], weights[$0 * outputs]) }
+            .sorted { abs($0.1) > abs($1.1) }.prefix(8)
+        print("largest t+1 weights (standardised features):")
+        for (name, w) in first { print(String(format: "  %+10.3f  %@", w, name)) }
+        print("held-out errors at training:")
+        print(errorTable(model.provenance.heldOut))
+    }
+}
+
+struct ModelEvaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Score a model's forecasts on traces against the baselines (walk-forward, learning as it goes).")
+
+    @Argument(help: "The model file.")
+    var file: String
+
+    @Argument(help: "Traces to evaluate on.")
+    var traces: [String]
+
+    @Option(help: "Tiers of the replay that produces the windows.")
+    var tiers = ReplaySettings.defaultTiers
+
+    @OptionGroup var read: TraceInputOptions
+
+    func run() throws {
+        let model: ModelFile
+        do { model = try ModelFile.load(path: file) } catch { throw ValidationError("\(error)") }
+        guard model.settings.windowUnit == "accesses" else { throw ValidationError("\(file): a model with \(model.settings.windowUnit) windows needs live time, not a trace replay") }
+        let spec = try TierSpec(parsing: tiers)
+        var parts: [[HorizonErrors]] = []
+        for trace in traces {
+            let windows = try pressureWindows(trace, read: read, tiers: spec, windowAccesses: Int(model.settings.windowLength))
+            var forecaster = model.forecaster()
+            parts.append(WalkForward.evaluate(&forecaster, windows: windows, scoreFrom: 0))
+        }
+        print("\(file) on \(traces.joined(separator: ", ")) (page-ins per window):")
+        print(errorTable(WalkForward.merge(parts)))
+    }
+}
