@@ -47,9 +47,7 @@ public struct RecursiveLeastSquares: Codable, Equatable, Sendable {
 
     /// Output k: Σ w[i,k] x[i]; 0 where not finite.
     public func predict(_ x: [Double], output k: Int = 0) -> Double {
-        var y = 0.0
-        for i in 0..<features { y += weights[i * outputs + k] * x[i] }
-        return y.isFinite ? y : 0
+        linearOutput(weights, x, features: features, outputs: outputs, output: k)
     }
 
     public mutating func update(_ x: [Double], target: Double) { update(x, targets: [target]) }
@@ -121,9 +119,7 @@ public struct NormalizedLMS: Codable, Equatable, Sendable {
     public var isConsistent: Bool { features > 0 && outputs > 0 && weights.count == features * outputs && stepSize > 0 && stepSize < 2 }
 
     public func predict(_ x: [Double], output k: Int = 0) -> Double {
-        var y = 0.0
-        for i in 0..<features { y += weights[i * outputs + k] * x[i] }
-        return y.isFinite ? y : 0
+        linearOutput(weights, x, features: features, outputs: outputs, output: k)
     }
 
     public mutating func update(_ x: [Double], target: Double) { update(x, targets: [target]) }
@@ -138,4 +134,11 @@ public struct NormalizedLMS: Codable, Equatable, Sendable {
         }
         if !weights.allSatisfy(\.isFinite) { weights = [Double](repeating: 0, count: features * outputs) }
     }
+}
+
+/// Σ w[i,k] x[i] over row-major n × m weights; 0 where the sum is not finite.
+private func linearOutput(_ weights: [Double], _ x: [Double], features: Int, outputs: Int, output k: Int) -> Double {
+    var y = 0.0
+    for i in 0..<features { y += weights[i * outputs + k] * x[i] }
+    return y.isFinite ? y : 0
 }
