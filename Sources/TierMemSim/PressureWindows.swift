@@ -11,8 +11,6 @@ public final class PressureWindowRecorder {
     private var stamps: [UInt32] = []
     private var window: UInt32 = 1
     private var workingSet = 0
-    private var allocs = 0
-    private var frees = 0
     private var untilClose: Int
     private var previous = EngineCounters()
 
@@ -32,31 +30,17 @@ public final class PressureWindowRecorder {
         }
     }
 
-    func event(_ operation: TraceOperation) {
-        if operation == .alloc { allocs += 1 } else if operation == .free { frees += 1 }
-    }
-
     /// After each page access: closes the window when it is full.
     @inline(__always)
     func tick(counters: EngineCounters, dramPages: Int, dramCapacity: Int) {
         untilClose -= 1
         guard untilClose == 0 else { return }
         untilClose = windowAccesses
-        var s = PressureSignals()
-        s.pageIns = Double((counters.newPages + counters.demandPromotions + counters.promotions)
-            - (previous.newPages + previous.demandPromotions + previous.promotions))
-        s.workingSet = Double(workingSet)
-        s.allocs = Double(allocs)
-        s.frees = Double(frees)
-        s.writes = Double(counters.writes - previous.writes)
-        s.reads = Double(counters.accesses - previous.accesses) - s.writes
-        s.dramOccupancy = Double(dramPages) / Double(max(dramCapacity, 1))
-        s.directReclaimStalls = Double(counters.directReclaimStalls - previous.directReclaimStalls)
+        let s = PressureSignals(window: counters, since: previous, workingSet: workingSet,
+                                dramOccupancy: Double(dramPages) / Double(max(dramCapacity, 1)))
         windows.append(s)
         previous = counters
         window += 1
         workingSet = 0
-        allocs = 0
-        frees = 0
     }
 }

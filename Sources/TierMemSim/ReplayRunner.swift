@@ -82,10 +82,9 @@ public enum ReplayRunner {
                             }
                         }
                     case .free:
-                        recorder?.event(.free)
                         for page in event.pages(pageShift: shift) { controller.free(page: page) }
                     case .alloc:
-                        recorder?.event(.alloc)  // a page is placed when first touched
+                        break  // a page is placed when first touched
                     }
                 }
             }

@@ -119,15 +119,8 @@ public struct PredictivePolicy: PlacementPolicy {
     }
 
     public mutating func epoch(now: UInt64, table: PageTable, counters: EngineCounters, demote: inout [PageID]) {
-        var signals = PressureSignals()
-        signals.pageIns = Double((counters.newPages + counters.demandPromotions + counters.promotions)
-            &- (previous.newPages + previous.demandPromotions + previous.promotions))
-        signals.workingSet = Double(windowWorkingSet)
-        signals.frees = Double(counters.freedPages &- previous.freedPages)
-        signals.writes = Double(counters.writes &- previous.writes)
-        signals.reads = Double((counters.accesses &- previous.accesses) &- (counters.writes &- previous.writes))
-        signals.dramOccupancy = Double(table.pagesIn[0]) / Double(max(dramPages, 1))
-        signals.directReclaimStalls = Double(counters.directReclaimStalls &- previous.directReclaimStalls)
+        let signals = PressureSignals(window: counters, since: previous, workingSet: windowWorkingSet,
+                                      dramOccupancy: Double(table.pagesIn[0]) / Double(max(dramPages, 1)))
         previous = counters
         window &+= 1
         windowWorkingSet = 0
