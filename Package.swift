@@ -26,9 +26,9 @@ let package = Package(
         // What Swift cannot call directly: variadic syscall/ioctl, macros, C globals.
         .target(name: "CTierLinux"),
 
-        // Rounding (`Double.rounded`) needs libm, which nothing else links into a bare executable.
         // The forecaster: pure Swift (standard library and Foundation), no C, no ML package.
         .target(name: "TierMemModel"),
+        // Rounding (`Double.rounded`) needs libm, which nothing else links into a bare executable.
         .target(name: "TierMemCore", dependencies: ["TierMemModel"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "TierMemTrace", dependencies: ["TierMemCore"]),
         .target(name: "TierMemSim", dependencies: ["TierMemCore", "TierMemTrace", "TierMemModel"]),
