@@ -8,6 +8,10 @@ public struct ForecasterSettings: Codable, Equatable, Sendable {
     public var features = FeatureSettings()
     /// `rls` (recursive least squares) or `nlms` (normalised least mean squares).
     public var learner = "rls"
+    /// Learn the change from the latest window's page-ins rather than the level: with no
+    /// evidence (zero weights) the forecast is "same as the last window", the strongest naive
+    /// baseline, and the learner only has to explain departures from it.
+    public var predictChange = true
     /// RLS: forgetting factor λ and ridge start; NLMS: step size.
     public var forgetting = 0.99
     public var ridge = 0.01
@@ -41,6 +45,8 @@ public struct PressureForecaster: Sendable {
     /// Raw feature vectors and page-ins of the last `horizon + 1` windows, newest last.
     private var recentFeatures: [[Double]] = []
     private var recentPageIns: [Double] = []
+    /// Page-ins of the window each entry of `recentFeatures` came from.
+    private var recentLevels: [Double] = []
     public private(set) var windowsSeen = 0
 
     public init(settings: ForecasterSettings) {
@@ -77,18 +83,25 @@ public struct PressureForecaster: Sendable {
     @discardableResult
     public mutating func observe(_ signals: PressureSignals) -> [Double] {
         let h = settings.horizon
-        recentPageIns.append(signals.pageIns.isFinite ? max(0, signals.pageIns) : 0)
+        let level = signals.pageIns.isFinite ? max(0, signals.pageIns) : 0
+        recentPageIns.append(level)
         if recentPageIns.count > h { recentPageIns.removeFirst(recentPageIns.count - h) }
         if recentFeatures.count == h, recentPageIns.count == h {
             // recentFeatures[0] is window t−H; its targets are the page-ins of t−H+1 … t.
             let past = standardized(recentFeatures[0])
-            rls?.update(past, targets: recentPageIns)
-            nlms?.update(past, targets: recentPageIns)
+            let base = settings.predictChange ? recentLevels[0] : 0
+            let targets = recentPageIns.map { $0 - base }
+            rls?.update(past, targets: targets)
+            nlms?.update(past, targets: targets)
         }
         let x = builder.push(signals)
         scaler.observe(x)
         recentFeatures.append(x)
-        if recentFeatures.count > h { recentFeatures.removeFirst() }
+        recentLevels.append(level)
+        if recentFeatures.count > h {
+            recentFeatures.removeFirst()
+            recentLevels.removeFirst()
+        }
         windowsSeen += 1
         return forecast()
     }
@@ -97,8 +110,9 @@ public struct PressureForecaster: Sendable {
     public func forecast() -> [Double] {
         guard let latest = recentFeatures.last else { return [Double](repeating: 0, count: settings.horizon) }
         let z = standardized(latest)
+        let base = settings.predictChange ? (recentLevels.last ?? 0) : 0
         return (0..<settings.horizon).map { k in
-            let y = rls?.predict(z, output: k) ?? nlms?.predict(z, output: k) ?? 0
+            let y = base + (rls?.predict(z, output: k) ?? nlms?.predict(z, output: k) ?? 0)
             return y.isFinite ? max(0, y) : 0
         }
     }
