@@ -44,7 +44,7 @@ let package = Package(
             ]
         ),
         // Release-built benchmark and fuzz drivers (never timed assertions inside tests).
-        .executableTarget(name: "tiermem-bench", dependencies: ["TierMemTrace", "TierMemSim", "TierMemCore"], path: "Benchmarks/TraceBench"),
+        .executableTarget(name: "tiermem-bench", dependencies: ["TierMemTrace", "TierMemSim", "TierMemCore", "TierMemModel"], path: "Benchmarks/TraceBench"),
         // The fuzz corpus and checks, shared by the test suite (a short run) and tiermem-fuzz (a long one).
         .target(name: "TierMemFuzzing", dependencies: ["TierMemTrace", "TierMemCore", "TierMemModel"]),
         .executableTarget(name: "tiermem-fuzz", dependencies: ["TierMemFuzzing"], path: "Benchmarks/TraceFuzz"),

@@ -25,7 +25,15 @@ public enum ReplayRunner {
             options.values["dram"] = min(1, Double(layout.dramPages) / Double(max(profile.distinctPages, 1)))
         }
         let policy: P
-        do { policy = try P(layout: layout, options: options) } catch { throw ReplayError(error.description) }
+        do {
+            if let model = settings.forecastModel, P.self == PredictivePolicy.self {
+                policy = try PredictivePolicy(layout: layout, options: options, model: model) as! P
+            } else {
+                policy = try P(layout: layout, options: options)
+            }
+        } catch {
+            throw ReplayError(error.description)
+        }
         if P.needsFuture && profile.nextUse == nil { throw ReplayError("\(P.name) needs the trace's next-use table") }
 
         var controller = Controller(layout: layout, policy: policy,

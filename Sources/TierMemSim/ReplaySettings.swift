@@ -1,4 +1,5 @@
 import TierMemCore
+import TierMemModel
 
 /// Everything a replay needs besides the trace.
 public struct ReplaySettings: Sendable {
@@ -10,6 +11,8 @@ public struct ReplaySettings: Sendable {
     public var pmemAccess = PMEMAccess.direct
     /// Points kept for the report's charts.
     public var timelinePoints = 200
+    /// A trained forecaster the predictive policy starts from (others ignore it).
+    public var forecastModel: ModelFile?
 
     public init(tiers: TierSpec, policy: String) {
         self.tiers = tiers

@@ -215,3 +215,20 @@ struct CLI {
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/x.json"))
     }
 }
+
+@Suite(.serialized) struct PredictiveReplayCLITests {
+    @Test func predictiveStartsFromAModelFileAndRejectsABadOne() throws {
+        let dir = NSTemporaryDirectory() + "tiermem-predictive-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trace = "\(dir)/k.tmt"
+        #expect(try CLI.run(["trace", "gen", "kv", "--records", "30000", "--footprint", "2MiB", "--scan-pages", "64", "-o", trace]).status == 0)
+        #expect(try CLI.run(["train", trace, "--window", "500", "-o", "\(dir)/m.json"]).status == 0)
+        let warm = try CLI.run(["replay", trace, "--policy", "predictive", "--model", "\(dir)/m.json", "--json"])
+        #expect(warm.status == 0, "\(warm.stderr)")
+        try Data("not json".utf8).write(to: URL(fileURLWithPath: "\(dir)/bad.json"))
+        let bad = try CLI.run(["replay", trace, "--policy", "predictive", "--model", "\(dir)/bad.json"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("--model: \(dir)/bad.json: not a JSON object"))
+    }
+}

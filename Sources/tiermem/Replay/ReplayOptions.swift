@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TierMemCore
+import TierMemModel
 import TierMemSim
 import TierMemTrace
 
@@ -36,6 +37,9 @@ struct ReplayOptions: ParsableArguments {
 
     @Option(help: "Threads the background reclaimer has.")
     var reclaimThreads: Double = 1
+
+    @Option(help: "A trained forecaster model file the predictive policy starts from (models/default.json).")
+    var model: String?
 
     func tierSpec() throws -> TierSpec {
         do {
@@ -75,6 +79,9 @@ struct ReplayOptions: ParsableArguments {
         config.reclaimThreads = reclaimThreads
         if let problem = config.problem() { throw ValidationError(problem) }
         settings.controller = config
+        if let model {
+            do { settings.forecastModel = try ModelFile.load(path: model) } catch { throw ValidationError("--model: \(error)") }
+        }
         return settings
     }
 }
