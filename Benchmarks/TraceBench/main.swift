@@ -218,8 +218,15 @@ do {
         series.append(s)
     }
     var total = 0.0
+    // A fresh local copy per run: a variable captured by the timing closure would be boxed and
+    // pay a dynamic exclusivity check on every access, which a policy's field does not.
+    let start = forecaster
     let time = best {
-        for s in series { total += forecaster.observe(s)[0] }
+        var local = start
+        var sum = 0.0
+        for s in series { sum += local.observe(s)[0] }
+        total += sum
+        forecaster = local
     }
     print("\n## forecaster")
     print("| what | time |")

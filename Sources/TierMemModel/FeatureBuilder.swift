@@ -34,10 +34,15 @@ public struct FeatureBuilder: Sendable {
     private var ewmas: [[Double]] = []
     private var windows = 0
     private let selected: [Int]
+    /// Features per vector (the length of `names`), computed once.
+    public let count: Int
 
     public init(settings: FeatureSettings) {
         self.settings = settings
         selected = settings.signals.compactMap { PressureSignals.names.firstIndex(of: $0) }
+        let signals = selected.count
+        count = signals * (settings.lags + (settings.differences ? 1 : 0) + settings.ewmaAlphas.count)
+            + (settings.period > 0 ? 2 : 0) + 1
     }
 
     /// Feature names, in order, for `signals` named `PressureSignals.names`.
@@ -51,33 +56,38 @@ public struct FeatureBuilder: Sendable {
         return names + ["bias"]
     }
 
-    public var count: Int { names.count }
 
     /// Adds the signals of the window that just ended and returns its feature vector.
     public mutating func push(_ signals: PressureSignals) -> [Double] {
-        let all = signals.values
-        let values = selected.map { all[$0].isFinite ? all[$0] : 0 }
+        let values = selected.map { index -> Double in
+            let v = signals.value(index)
+            return v.isFinite ? v : 0
+        }
         history.append(values)
         if history.count > settings.lags { history.removeFirst() }
         if ewmas.isEmpty { ewmas = settings.ewmaAlphas.map { _ in values } }
-        for (k, alpha) in settings.ewmaAlphas.enumerated() {
+        for k in settings.ewmaAlphas.indices {
+            let alpha = settings.ewmaAlphas[k]
             for i in values.indices { ewmas[k][i] = alpha * values[i] + (1 - alpha) * ewmas[k][i] }
         }
         var features: [Double] = []
+        features.reserveCapacity(count)
         for lag in 0..<settings.lags {
             let index = history.count - 1 - lag
-            features += index >= 0 ? history[index] : values  // before enough history: repeat the oldest
+            features.append(contentsOf: index >= 0 ? history[index] : values)  // before enough history: repeat the oldest
         }
         if settings.differences {
             let previous = history.count >= 2 ? history[history.count - 2] : values
-            features += zip(values, previous).map { $0 - $1 }
+            for i in values.indices { features.append(values[i] - previous[i]) }
         }
-        for average in ewmas { features += average }
+        for average in ewmas { features.append(contentsOf: average) }
         if settings.period > 0 {
             let angle = 2 * Double.pi * Double(windows % settings.period) / Double(settings.period)
-            features += [sin(angle), cos(angle)]
+            features.append(sin(angle))
+            features.append(cos(angle))
         }
         windows += 1
-        return features + [1]
+        features.append(1)
+        return features
     }
 }

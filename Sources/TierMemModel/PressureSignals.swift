@@ -20,7 +20,21 @@ public struct PressureSignals: Codable, Equatable, Sendable {
     public static let names = ["page_ins", "working_set", "allocs", "frees", "reads", "writes",
                                "dram_occupancy", "direct_reclaim_stalls", "psi_some_avg10"]
 
-    public var values: [Double] {
-        [pageIns, workingSet, allocs, frees, reads, writes, dramOccupancy, directReclaimStalls, psiSomeAvg10]
+    public var values: [Double] { Self.names.indices.map(value) }
+
+    /// The signal named `Self.names[index]`.
+    @inline(__always)
+    public func value(_ index: Int) -> Double {
+        switch index {
+        case 0: return pageIns
+        case 1: return workingSet
+        case 2: return allocs
+        case 3: return frees
+        case 4: return reads
+        case 5: return writes
+        case 6: return dramOccupancy
+        case 7: return directReclaimStalls
+        default: return psiSomeAvg10
+        }
     }
 }

@@ -55,41 +55,43 @@ public struct RecursiveLeastSquares: Codable, Equatable, Sendable {
     public mutating func update(_ x: [Double], targets y: [Double]) {
         let n = features, m = outputs
         guard x.count == n, y.count == m, y.allSatisfy(\.isFinite), x.allSatisfy(\.isFinite) else { return }
-        var px = [Double](repeating: 0, count: n)
-        var denominator = forgetting
-        covariance.withUnsafeBufferPointer { p in
-            for i in 0..<n {
-                var sum = 0.0
-                for j in 0..<n { sum += p[i * n + j] * x[j] }
-                px[i] = sum
-                denominator += x[i] * sum
-            }
-        }
-        guard denominator.isFinite, denominator > 1e-300 else {
-            reset()
-            return
-        }
-        let errors = (0..<m).map { y[$0] - predict(x, output: $0) }
-        for i in 0..<n {
-            let gain = px[i] / denominator
-            for k in 0..<m { weights[i * m + k] += gain * errors[k] }
-        }
-        // P ← (P − k (Px)ᵀ) / λ, symmetrised.
-        var trace = 0.0
-        covariance.withUnsafeMutableBufferPointer { p in
-            for i in 0..<n {
-                let gain = px[i] / denominator
-                for j in i..<n {
-                    let value = ((p[i * n + j] - gain * px[j]) + (p[j * n + i] - px[j] / denominator * px[i])) / (2 * forgetting)
-                    p[i * n + j] = value
-                    p[j * n + i] = value
+        // Scratch for Px and the errors on the stack: no allocation per update.
+        let healthy = withUnsafeTemporaryAllocation(of: Double.self, capacity: n + m) { scratch -> Bool in
+            let px = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
+            let errors = UnsafeMutableBufferPointer(rebasing: scratch[n..<(n + m)])
+            var denominator = forgetting
+            covariance.withUnsafeBufferPointer { p in
+                for i in 0..<n {
+                    var sum = 0.0
+                    for j in 0..<n { sum += p[i * n + j] * x[j] }
+                    px[i] = sum
+                    denominator += x[i] * sum
                 }
-                trace += p[i * n + i]
             }
+            guard denominator.isFinite, denominator > 1e-300 else { return false }
+            for k in 0..<m { errors[k] = y[k] - predict(x, output: k) }
+            weights.withUnsafeMutableBufferPointer { w in
+                for i in 0..<n {
+                    let gain = px[i] / denominator
+                    for k in 0..<m { w[i * m + k] += gain * errors[k] }
+                }
+            }
+            // P ← (P − k (Px)ᵀ) / λ, symmetrised.
+            var trace = 0.0
+            covariance.withUnsafeMutableBufferPointer { p in
+                for i in 0..<n {
+                    let gain = px[i] / denominator
+                    for j in i..<n {
+                        let value = ((p[i * n + j] - gain * px[j]) + (p[j * n + i] - px[j] / denominator * px[i])) / (2 * forgetting)
+                        p[i * n + j] = value
+                        p[j * n + i] = value
+                    }
+                    trace += p[i * n + i]
+                }
+            }
+            return trace.isFinite && trace <= Self.maxTrace && trace > 0
         }
-        if !trace.isFinite || trace > Self.maxTrace || trace <= 0 || !weights.allSatisfy(\.isFinite) {
-            reset()
-        }
+        if !healthy || !weights.allSatisfy(\.isFinite) { reset() }
     }
 
     /// Back to the ridge start for P; weights are kept if finite.
