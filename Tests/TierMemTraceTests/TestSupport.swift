@@ -25,14 +25,8 @@ func writeBytes(_ bytes: [UInt8], to path: String) throws {
 
 /// Deterministic pseudo-random events covering every field's range.
 func randomEvents(count: Int, seed: UInt64, pageLevel: Bool = false) -> [TraceEvent] {
-    var state = seed
-    func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var random = TraceRandom(seed: seed)
+    func next() -> UInt64 { random.next() }
     var time: UInt64 = 1_000
     return (0..<count).map { _ in
         time += next() % 4 == 0 ? next() % 100_000 : 1

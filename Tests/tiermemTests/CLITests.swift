@@ -168,9 +168,13 @@ struct CLI {
             (["replay", trace, "--policy", "s3fifo", "--policy-option", "small=7"], "outside"),
             (["replay", "-"], "give a file, not standard input"),
             (["replay", trace, "--tiers", "dram:1MiB"], "out of memory"),
+            (["compare", trace, "--dram", "12QB"], "--dram: '12QB': unknown unit"),
+            (["compare", trace, "--policies", "lru,fifo"], "unknown policy 'fifo'"),
+            (["mrc", trace, "--sample", "2"], "--sample: expected a rate above 0 and at most 1"),
+            (["mrc", trace, "--check"], "give --sample"),
         ]
         for (arguments, fragment) in cases {
-            let result = try CLI.run(arguments + ["--report", "\(dir)/never.html"])
+            let result = try CLI.run(arguments + (arguments[0] == "replay" ? ["--report", "\(dir)/never.html"] : []))
             #expect(result.status != 0, "\(arguments) succeeded")
             #expect(result.stderr.contains(fragment), "\(arguments): \(result.stderr)")
             #expect(result.stdout.isEmpty, "\(arguments) printed a partial result")

@@ -159,7 +159,7 @@ public final class CSVTraceWriter: TraceEventSink {
             line.removeAll(keepingCapacity: true)
             line.append(contentsOf: String(event.time).utf8)
             line.append(UInt8(ascii: ","))
-            line.append(UInt8(ascii: event.operation.letter.asciiValue.map { Unicode.Scalar($0) } ?? "R"))
+            line.append(event.operation.letter.asciiValue!)
             line.append(contentsOf: ",0x".utf8)
             line.append(contentsOf: String(event.address, radix: 16).utf8)
             line.append(UInt8(ascii: ","))

@@ -50,11 +50,6 @@ public final class ByteOutput {
         }
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= Self.flushThreshold { try flush() }
-    }
-
     public func write(_ bytes: [UInt8]) throws {
         buffer.append(contentsOf: bytes)
         if buffer.count >= Self.flushThreshold { try flush() }

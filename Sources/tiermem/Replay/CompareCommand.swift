@@ -47,10 +47,7 @@ struct CompareCommand: ParsableCommand {
         // LRU and Belady anchor the gap column, so they always run.
         var names = policyNames
         for anchor in [LRUPolicy.name, BeladyPolicy.name] where !names.contains(anchor) { names.append(anchor) }
-        let source = try read.open(trace)
-        let bar = ProgressBar("profiling \(trace)")
-        let profile = try TraceProfile.measure(source, withNextUse: true) { bar.update(records: $0, source: source) }
-        bar.finish()
+        let profile = try profileFile(trace, read: read, withNextUse: true)
 
         var results: [(size: String, results: [ReplayResult])] = []
         for size in dram.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) {

@@ -31,20 +31,17 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let settings = try replay.settings(policy: policy)
-        let result = try replayFile(trace, read: read, settings: settings)
+        // A report replays every policy, Belady included: profile once, with next use, for all.
+        let profile = report == nil ? nil : try profileFile(trace, read: read, withNextUse: true)
+        let result = try replayFile(trace, read: read, settings: settings, profile: profile)
         print(json ? try result.json() : result.text)
         if let report {
             var comparison: [ReplayResult] = []
-            var profile: TraceProfile?
             for name in PolicyCatalog.names {
                 var other = settings
                 other.policy = name
-                if name == policy { comparison.append(result); continue }
-                let source = try read.open(trace)
-                if profile == nil || (name == BeladyPolicy.name && profile?.nextUse == nil) {
-                    profile = try TraceProfile.measure(source, withNextUse: name == BeladyPolicy.name)
-                }
-                comparison.append(try replayFile(trace, read: read, settings: other, profile: profile, label: "comparing \(name)"))
+                comparison.append(name == policy ? result
+                    : try replayFile(trace, read: read, settings: other, profile: profile, label: "comparing \(name)"))
             }
             try HTMLReport(main: result, comparison: comparison).write(to: report)
             FileHandle.standardError.write("wrote \(report)\n".data(using: .utf8)!)

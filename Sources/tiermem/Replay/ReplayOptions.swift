@@ -86,18 +86,23 @@ struct ReplayOptions: ParsableArguments {
     }
 }
 
-/// Profiles and replays a trace file with one policy (the file is read twice: a replay needs
-/// the footprint first, and an oracle its future).
+/// The profiling pass of a replay: footprint, page range and, with `withNextUse`, each access's
+/// next use. A replay reads the trace again afterwards, so it must be a file.
+func profileFile(_ path: String, read: TraceInputOptions, withNextUse: Bool) throws -> TraceProfile {
+    guard path != "-" else { throw ValidationError("replay reads the trace twice; give a file, not standard input") }
+    let bar = ProgressBar("profiling \(path)")
+    defer { bar.finish() }
+    let source = try read.open(path)
+    return try TraceProfile.measure(source, withNextUse: withNextUse) { bar.update(records: $0, source: source) }
+}
+
+/// Profiles (unless given a profile that serves) and replays a trace file with one policy.
 func replayFile(_ path: String, read: TraceInputOptions, settings: ReplaySettings, profile cached: TraceProfile? = nil,
                 label: String? = nil) throws -> ReplayResult {
-    guard path != "-" else { throw ValidationError("replay reads the trace twice; give a file, not standard input") }
     let policyType = try PolicyCatalog.policy(named: settings.policy)
     var profile = cached
     if profile == nil || (policyType.needsFuture && profile?.nextUse == nil) {
-        let bar = ProgressBar("profiling \(path)")
-        let source = try read.open(path)
-        profile = try TraceProfile.measure(source, withNextUse: policyType.needsFuture) { bar.update(records: $0, source: source) }
-        bar.finish()
+        profile = try profileFile(path, read: read, withNextUse: policyType.needsFuture)
     }
     let source = try read.open(path)
     let bar = ProgressBar(label ?? "replaying \(settings.policy)")
