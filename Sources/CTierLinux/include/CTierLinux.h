@@ -31,6 +31,47 @@ uint64_t ctl_uffd_feature_missing_shmem(void);
 uint64_t ctl_uffd_feature_minor_shmem(void);
 uint64_t ctl_uffd_feature_sigbus(void);
 
+// ---- The live heap's arena and fault service (arena.c) ----
+
+/// Creates an anonymous memory file (`memfd_create(2)` with MFD_CLOEXEC).
+/// Why: glibc declares it only under _GNU_SOURCE, which the Swift Glibc module does not set.
+/// Returns the descriptor, or -1 with errno set.
+int ctl_memfd_create(const char *name);
+
+/// Frees the file's pages in [offset, offset + length) and keeps its size:
+/// `fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, ...)`.
+/// Why: the flag macros live in <linux/falloc.h>, which Swift does not import.
+/// Returns 0, or -1 with errno set.
+int ctl_punch_hole(int fd, int64_t offset, int64_t length);
+
+/// Registers [start, start + length) with the userfaultfd for MISSING and/or MINOR faults and
+/// stores the ioctls the range supports. Why: `ioctl` is variadic; UFFDIO_REGISTER is a macro.
+int ctl_uffdio_register(int fd, void *start, uint64_t length, int missing, int minor, uint64_t *ioctls);
+
+/// Atomically fills [dst, dst + length) with a copy of `src` and maps it (UFFDIO_COPY), waking
+/// threads faulting there unless `dont_wake`. Retries the kernel's partial copies (EAGAIN).
+/// Returns 0, or the positive errno (EEXIST: the page is already mapped).
+int ctl_uffdio_copy(int fd, void *dst, const void *src, uint64_t length, int dont_wake);
+
+/// Maps the page cache page already present behind [start, start + length) (UFFDIO_CONTINUE),
+/// resolving MINOR faults. Returns 0, or the positive errno.
+int ctl_uffdio_continue(int fd, void *start, uint64_t length);
+
+/// Wakes threads waiting on faults in [start, start + length) (UFFDIO_WAKE). Returns 0 or errno.
+int ctl_uffdio_wake(int fd, void *start, uint64_t length);
+
+/// Page-fault flags TierMem reads from a `struct uffd_msg`.
+enum {
+    CTL_FAULT_WRITE = 1,  // UFFD_PAGEFAULT_FLAG_WRITE
+    CTL_FAULT_MINOR = 2,  // UFFD_PAGEFAULT_FLAG_MINOR
+};
+
+/// Reads up to `max` pending page-fault messages without blocking. For each stores the faulting
+/// address and CTL_FAULT_* flags; other events are skipped. Why: `struct uffd_msg` is a union
+/// Swift imports awkwardly, and the flag macros are not importable.
+/// Returns the number of faults stored (0 when none are pending), or -1 with errno set.
+int ctl_uffd_read_faults(int fd, uint64_t *addresses, uint32_t *flags, int max);
+
 #ifdef __cplusplus
 }
 #endif

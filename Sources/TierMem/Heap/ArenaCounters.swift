@@ -1,0 +1,79 @@
+import Glibc
+
+/// The arena's running totals and its log of recorded accesses, behind one mutex (each update
+/// is a few instructions; the fault path takes it once or twice per fault).
+final class ArenaCounters: @unchecked Sendable {
+    struct Values: Sendable {
+        var dramPages = 0
+        var missingFaults = 0
+        var minorFaults = 0
+        /// First touches of never-used pages (a zero page placed), not promotions.
+        var firstTouches = 0
+        var demandPromotions = 0
+        var aheadPromotions = 0
+        var demotionsToPMEM = 0
+        var demotionsToCompressed = 0
+        var demotionsToZero = 0
+        var zstdPages = 0
+        var incompressibleToPMEM = 0
+        var directReclaims = 0
+        /// Page-ins that found DRAM full and no victim after many tries, and went over the
+        /// limit by one page rather than lose data (should stay 0; see docs/live-heap.md).
+        var dramOverdrafts = 0
+        var sampled = 0
+        var accessesDropped = 0
+    }
+
+    static let accessLogLimit = 1 << 20
+
+    private var values = Values()
+    private var accessLog: [Int] = []
+    private var clockHand = 0
+    private var lock = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&lock, nil) }
+    deinit { pthread_mutex_destroy(&lock) }
+
+    func add(_ field: WritableKeyPath<Values, Int>, _ amount: Int = 1) {
+        pthread_mutex_lock(&lock)
+        values[keyPath: field] += amount
+        pthread_mutex_unlock(&lock)
+    }
+
+    var snapshot: Values {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return values
+    }
+
+    /// Takes one DRAM frame if fewer than `limit` are in use.
+    func tryReserveDRAM(limit: Int) -> Bool {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        guard values.dramPages < limit else { return false }
+        values.dramPages += 1
+        return true
+    }
+
+    /// The next page the reclaim clock looks at.
+    func advanceClockHand(pageCount: Int) -> Int {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        clockHand = clockHand + 1 == pageCount ? 0 : clockHand + 1
+        return clockHand
+    }
+
+    func recordAccess(_ page: Int) {
+        pthread_mutex_lock(&lock)
+        if accessLog.count < Self.accessLogLimit { accessLog.append(page) } else { values.accessesDropped += 1 }
+        pthread_mutex_unlock(&lock)
+    }
+
+    func drainAccesses() -> [Int] {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        let drained = accessLog
+        accessLog.removeAll(keepingCapacity: true)
+        return drained
+    }
+}

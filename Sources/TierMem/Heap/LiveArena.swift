@@ -1,0 +1,248 @@
+import Glibc
+import TierMemCore
+
+/// The live heap's body: an arena of pages that the application uses through plain pointers,
+/// while the runtime moves each page between DRAM (the memfd), PMEM (memkind + libpmem) and a
+/// compressed pool (LZ4, zstd). docs/live-heap.md describes the mechanism and its costs.
+///
+/// - Demotion zaps the page's user mapping, copies it through the backdoor view, stores it in a
+///   lower tier and punches it out of the memfd. A thread touching it meanwhile waits in its fault.
+/// - Promotion (on a MISSING fault, or ahead of demand with no fault) reads the page back and
+///   places it with UFFDIO_COPY.
+/// - Sampling zaps a DRAM page's user mapping; the next touch raises a MINOR fault, which is
+///   recorded (`drainAccesses`) and resolved with UFFDIO_CONTINUE.
+///
+/// DRAM is a hard limit: a page-in that finds DRAM full demotes a victim first (direct reclaim).
+/// Thread-safe: every move of a page holds that page's stripe lock.
+public final class LiveArena: @unchecked Sendable {
+    public enum Mode: String, Sendable, CustomStringConvertible {
+        /// Faults from user code and from system calls are served.
+        case full = "full userfaultfd"
+        /// Faults from user code are served; a system call (`read(2)` into the heap, for
+        /// example) that touches a page not in DRAM fails with EFAULT.
+        case userModeOnly = "user-mode-only userfaultfd"
+        /// No userfaultfd: every page stays in DRAM, no tiering, no DRAM limit.
+        case dramOnly = "DRAM only (no userfaultfd)"
+        public var description: String { rawValue }
+    }
+
+    /// Where a page is now.
+    public enum Location: String, Sendable, CustomStringConvertible {
+        case untouched, dram, zero, compressed, pmem
+        public var description: String { rawValue }
+    }
+
+    /// Where a demotion should put a page. `.automatic`: compressed when it shrinks to the
+    /// compressible limit, PMEM otherwise; either falls back to the other when full or absent.
+    public enum DemotionTarget: Sendable, Equatable {
+        case automatic
+        case pmem
+        case compressed(CompressionCodec)
+    }
+
+    public let mode: Mode
+    public let pageSize: Int
+    public let pageCount: Int
+    public let dramCapacityPages: Int
+    public let userfaultfdAdvice: String
+
+    let mapping: ArenaMapping
+    let userfaultfd: Userfaultfd?
+    let pool: CompressedPool?
+    let pmem: PmemStore?
+    let compressor: PageCompressor
+    let defaultCodec: CompressionCodec
+    let compressibleBytes: Int
+    let locks: StripeLocks
+    let states: UnsafeMutablePointer<PageState>
+    /// Zeros to UFFDIO_COPY into never-touched and zero pages.
+    let zeroPage: UnsafeMutableRawPointer
+    let counters = ArenaCounters()
+    private var faultService: FaultService?
+
+    /// Builds the arena and starts its fault service thread.
+    public init(_ configuration: LiveArenaConfiguration) throws {
+        pageSize = ArenaMapping.pageSize
+        let counts = try configuration.pageCounts(pageSize: pageSize)
+        pageCount = counts.dram + counts.pmem + counts.compressed
+        dramCapacityPages = counts.dram
+
+        let probe = UserfaultfdProbe.run()
+        var chosen: Mode
+        switch probe.mode {
+        case .full where probe.missingShmem && probe.minorShmem:
+            chosen = configuration.forceUserModeOnly ? .userModeOnly : .full
+        case .full, .userModeOnly:
+            chosen = probe.missingShmem && probe.minorShmem ? .userModeOnly : .dramOnly
+        case .unavailable:
+            chosen = .dramOnly
+        }
+        if chosen == .dramOnly, configuration.fallback == .fail {
+            let reason = probe.mode == .unavailable
+                ? probe.advice
+                : "this kernel lacks shmem MISSING/MINOR faults (Linux 5.14 or later is needed)"
+            throw LiveArenaError.userfaultfdUnavailable(
+                reason + "; or ask for LiveArenaConfiguration.fallback = .dramOnly to run untiered")
+        }
+        userfaultfdAdvice = probe.advice
+
+        do {
+            mapping = try ArenaMapping(pageCount: pageCount, name: "tiermem-arena")
+            if chosen != .dramOnly {
+                let descriptor = try Userfaultfd(mode: chosen == .full ? .full : .userModeOnly)
+                try descriptor.register(mapping.userView, length: mapping.byteCount)
+                userfaultfd = descriptor
+            } else {
+                userfaultfd = nil
+            }
+        } catch let error as SystemError {
+            throw LiveArenaError.system(error)
+        }
+        mode = chosen
+
+        let pmemTier = configuration.tiers[.pmem]
+        if counts.pmem > 0 {
+            do {
+                pmem = try PmemStore(parentDirectory: pmemTier?.directory, capacityPages: counts.pmem, pageSize: pageSize)
+            } catch {
+                throw LiveArenaError.pmem("\(error)")
+            }
+        } else {
+            pmem = nil
+        }
+        pool = counts.compressed > 0 ? CompressedPool(capacityPages: counts.compressed, pageSize: pageSize) : nil
+        defaultCodec = configuration.tiers[.compressed]?.codec ?? .lz4
+        compressor = PageCompressor(pageSize: pageSize, zstdLevel: configuration.zstdLevel)
+        compressibleBytes = Int(Double(pageSize) * configuration.compressibleLimit)
+        locks = StripeLocks(count: 1024)
+        states = .allocate(capacity: pageCount)
+        states.initialize(repeating: .untouched, count: pageCount)
+        zeroPage = UnsafeMutableRawPointer.allocate(byteCount: pageSize, alignment: pageSize)
+        zeroPage.initializeMemory(as: UInt8.self, repeating: 0, count: pageSize)
+
+        if let userfaultfd {
+            faultService = try FaultService(userfaultfd: userfaultfd) { [unowned self] address, flags in
+                self.serveFault(at: address, flags: flags)
+            }
+        }
+    }
+
+    deinit {
+        faultService?.stop()
+        // Give lower-tier storage back (the memfd and its pages go with the mapping).
+        for page in 0..<pageCount { releaseLowerTierCopy(of: states[page]) }
+        states.deallocate()
+        zeroPage.deallocate()
+    }
+
+    /// The start of the arena: page `p` is at `baseAddress + p * pageSize`.
+    public var baseAddress: UnsafeMutableRawPointer { mapping.userView }
+    public var byteCount: Int { mapping.byteCount }
+
+    /// The address of page `page` in the user view.
+    public func address(ofPage page: Int) -> UnsafeMutableRawPointer { mapping.userPage(page) }
+
+    /// Where `page` is now (a snapshot: it may move right after).
+    public func location(ofPage page: Int) throws -> Location {
+        try checkRange(page)
+        return locks.withLock(page: page) { Self.publicLocation(states[page]) }
+    }
+
+    /// Whether libpmem reports the PMEM tier's memory as real persistent memory (nil: no PMEM tier).
+    public var pmemIsPersistentMemory: Bool? { pmem?.isPersistentMemory }
+    /// Where the PMEM tier keeps its memkind file (nil: no PMEM tier).
+    public var pmemDirectory: String? { pmem?.directory }
+
+    // MARK: Moving pages
+
+    /// Moves `page` out of DRAM. Returns where it went, or nil when it was not in DRAM (or the
+    /// arena is DRAM-only). Throws `.lowerTiersFull` when no lower tier had room; the page then
+    /// stays in DRAM, intact.
+    @discardableResult
+    public func demote(page: Int, to target: DemotionTarget = .automatic) throws -> Location? {
+        try checkRange(page)
+        guard mode != .dramOnly else { return nil }
+        return try locks.withLock(page: page) {
+            guard states[page].location == .dram else { return nil }
+            return Self.publicLocation(try demoteLocked(page, target: target, reason: .requested))
+        }
+    }
+
+    /// Brings `page` into DRAM ahead of demand (no fault is taken). Returns false when it was
+    /// already there or was never touched (a first touch costs no more than a promotion).
+    @discardableResult
+    public func promote(page: Int) throws -> Bool {
+        try checkRange(page)
+        guard mode != .dramOnly else { return false }
+        return try locks.withLock(page: page) {
+            switch states[page].location {
+            case .dram, .untouched: return false
+            case .zero, .compressed, .pmem:
+                try promoteLocked(page, reason: .ahead)
+                return true
+            }
+        }
+    }
+
+    /// Zaps the user mapping of DRAM pages so that their next touch is recorded (a MINOR fault).
+    /// Returns how many pages were armed. Pages not in DRAM or already armed are skipped.
+    @discardableResult
+    public func sample(pages: some Sequence<Int>) throws -> Int {
+        guard mode != .dramOnly else { return 0 }
+        var armed = 0
+        for page in pages {
+            try checkRange(page)
+            try locks.withLock(page: page) {
+                guard states[page].location == .dram, !states[page].isSampled else { return }
+                try zap(page)
+                states[page].isSampled = true
+                armed += 1
+            }
+        }
+        counters.add(\.sampled, armed)
+        return armed
+    }
+
+    /// Frees the pages' memory in every tier; they read as zeros on their next touch. For the
+    /// allocator's free of a page run.
+    public func discard(pages: Range<Int>) throws {
+        guard !pages.isEmpty else { return }
+        try checkRange(pages.lowerBound)
+        try checkRange(pages.upperBound - 1)
+        for page in pages {
+            try locks.withLock(page: page) {
+                let state = states[page]
+                switch state.location {
+                case .dram:
+                    try punch(page)
+                    counters.add(\.dramPages, -1)
+                case .untouched:
+                    // In DRAM-only mode every touched page is "untouched" to us: punch it anyway.
+                    if mode == .dramOnly { try punch(page) }
+                case .zero, .compressed, .pmem:
+                    releaseLowerTierCopy(of: state)
+                }
+                states[page] = .untouched
+            }
+        }
+    }
+
+    /// Pages whose touch was recorded (sampled pages touched again, and demand faults) since the
+    /// last call, oldest first. The buffer holds at most `ArenaCounters.accessLogLimit` entries;
+    /// `stats().accessesDropped` counts the overflow.
+    public func drainAccesses() -> [Int] { counters.drainAccesses() }
+
+    func checkRange(_ page: Int) throws(LiveArenaError) {
+        guard page >= 0, page < pageCount else { throw .pageOutOfRange(page: page, pageCount: pageCount) }
+    }
+
+    static func publicLocation(_ state: PageState) -> Location {
+        switch state.location {
+        case .untouched: return .untouched
+        case .dram: return .dram
+        case .zero: return .zero
+        case .compressed: return .compressed
+        case .pmem: return .pmem
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import TierMemCore
+
+/// A snapshot of a `LiveArena`: where its pages are, what moved, and what the compressed
+/// tier achieved. Page counts are pages of `pageSize` bytes.
+public struct LiveArenaStats: Sendable, CustomStringConvertible {
+    public var mode: LiveArena.Mode
+    public var pageSize: Int
+    public var pageCount: Int
+    public var dramPages: Int
+    public var dramCapacityPages: Int
+    public var pmemPages: Int
+    public var pmemCapacityPages: Int
+    public var pmemIsPersistentMemory: Bool?
+    public var compressedPages: Int
+    public var compressedCapacityPages: Int
+    /// Bytes of compressed data, of the slots holding it, and of the chunks the pool took.
+    public var compressedBytes: Int
+    public var compressedSlotBytes: Int
+    public var poolBytes: Int
+    /// Faults: MISSING (a page-in or a first touch) and MINOR (a sampled page touched again).
+    public var missingFaults: Int
+    public var minorFaults: Int
+    public var firstTouches: Int
+    public var demandPromotions: Int
+    public var aheadPromotions: Int
+    public var demotionsToPMEM: Int
+    public var demotionsToCompressed: Int
+    public var demotionsToZero: Int
+    public var zstdPages: Int
+    public var incompressibleToPMEM: Int
+    public var directReclaims: Int
+    public var dramOverdrafts: Int
+    public var sampled: Int
+    public var accessesDropped: Int
+
+    /// Uncompressed bytes per compressed byte held in the pool (1 when empty).
+    public var compressionRatio: Double {
+        compressedBytes == 0 ? 1 : Double(compressedPages * pageSize) / Double(compressedBytes)
+    }
+
+    public var description: String {
+        func size(_ pages: Int) -> String { ByteCount(UInt64(pages * pageSize)).description }
+        var lines = [
+            "mode: \(mode)",
+            "DRAM: \(dramPages)/\(dramCapacityPages) pages (\(size(dramPages)))",
+        ]
+        if pmemCapacityPages > 0 {
+            let kind = pmemIsPersistentMemory == true ? "persistent memory" : "not persistent memory (pmem_is_pmem = 0)"
+            lines.append("PMEM: \(pmemPages)/\(pmemCapacityPages) pages, \(kind)")
+        }
+        if compressedCapacityPages > 0 {
+            lines.append(
+                "compressed: \(compressedPages)/\(compressedCapacityPages) pages in \(ByteCount(UInt64(compressedBytes))) "
+                    + "(ratio \(String(format: "%.2f", compressionRatio)), pool \(ByteCount(UInt64(poolBytes))), zstd \(zstdPages))")
+        }
+        lines.append("faults: \(missingFaults) missing, \(minorFaults) minor; first touches \(firstTouches)")
+        lines.append("promotions: \(demandPromotions) on demand, \(aheadPromotions) ahead")
+        lines.append(
+            "demotions: \(demotionsToCompressed) compressed, \(demotionsToPMEM) PMEM (\(incompressibleToPMEM) incompressible), "
+                + "\(demotionsToZero) zero; direct reclaims \(directReclaims), overdrafts \(dramOverdrafts)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension LiveArena {
+    public func stats() -> LiveArenaStats {
+        let values = counters.snapshot
+        let poolUsage = pool?.usage ?? CompressedPool.Usage()
+        return LiveArenaStats(
+            mode: mode, pageSize: pageSize, pageCount: pageCount,
+            dramPages: values.dramPages, dramCapacityPages: dramCapacityPages,
+            pmemPages: pmem?.storedPageCount ?? 0, pmemCapacityPages: pmem?.capacityPages ?? 0,
+            pmemIsPersistentMemory: pmem?.isPersistentMemory,
+            compressedPages: poolUsage.storedPages, compressedCapacityPages: pool?.capacityPages ?? 0,
+            compressedBytes: poolUsage.compressedBytes, compressedSlotBytes: poolUsage.slotBytes,
+            poolBytes: poolUsage.poolBytes,
+            missingFaults: values.missingFaults, minorFaults: values.minorFaults, firstTouches: values.firstTouches,
+            demandPromotions: values.demandPromotions, aheadPromotions: values.aheadPromotions,
+            demotionsToPMEM: values.demotionsToPMEM, demotionsToCompressed: values.demotionsToCompressed,
+            demotionsToZero: values.demotionsToZero, zstdPages: values.zstdPages,
+            incompressibleToPMEM: values.incompressibleToPMEM, directReclaims: values.directReclaims,
+            dramOverdrafts: values.dramOverdrafts, sampled: values.sampled, accessesDropped: values.accessesDropped)
+    }
+}

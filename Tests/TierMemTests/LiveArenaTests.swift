@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+import TierMem
+import TierMemCore
+
+@Suite("Live arena: pages move between DRAM, PMEM and the compressed pool, bytes intact")
+struct LiveArenaTests {
+    @Test("a heap four times its DRAM holds every page; DRAM never exceeds its limit")
+    func overcommittedHeapRoundTrips() throws {
+        let directory = try makeTestDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let arena = try makeArena(dram: 32, pmem: 48, compressed: 48, directory: directory)
+        #expect(arena.mode == .full)
+        #expect(arena.pageCount == 128)
+        for page in 0..<arena.pageCount {
+            PagePattern.fill(arena.address(ofPage: page), page: page, generation: UInt64(page % 3 + 3), pageSize: arena.pageSize)
+            #expect(arena.stats().dramPages <= 32)
+        }
+        for page in (0..<arena.pageCount).reversed() {
+            let mismatch = PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: UInt64(page % 3 + 3), pageSize: arena.pageSize)
+            #expect(mismatch == nil, "page \(page) differs at word \(mismatch ?? -1)")
+        }
+        let stats = arena.stats()
+        #expect(stats.dramPages <= 32)
+        #expect(stats.dramOverdrafts == 0)
+        #expect(stats.directReclaims > 0)
+        #expect(stats.demotionsToCompressed > 0)
+        #expect(stats.demotionsToPMEM > 0)
+        #expect(stats.demotionsToZero > 0)
+        #expect(stats.demandPromotions > 0)
+        #expect(stats.firstTouches == 128)
+    }
+
+    @Test("explicit moves: LZ4, zstd, PMEM, zero flag, and back on touch")
+    func explicitMoves() throws {
+        let arena = try makeArena(dram: 8, pmem: 8, compressed: 8)
+        let size = arena.pageSize
+        PagePattern.fill(arena.address(ofPage: 0), page: 0, generation: 1, pageSize: size)  // compressible
+        PagePattern.fill(arena.address(ofPage: 1), page: 1, generation: 2, pageSize: size)  // noise
+        PagePattern.fill(arena.address(ofPage: 2), page: 2, generation: 0, pageSize: size)  // zeros
+        PagePattern.fill(arena.address(ofPage: 3), page: 3, generation: 4, pageSize: size)  // compressible
+
+        #expect(try arena.demote(page: 0, to: .compressed(.lz4)) == .compressed)
+        #expect(try arena.demote(page: 1) == .pmem, "noise does not shrink below 75%: PMEM")
+        #expect(try arena.demote(page: 2) == .zero)
+        #expect(try arena.demote(page: 3, to: .compressed(.zstd)) == .compressed)
+        #expect(try arena.demote(page: 5) == nil, "a never-touched page is not in DRAM")
+        var stats = arena.stats()
+        #expect(stats.dramPages == 0)
+        #expect(stats.compressedPages == 2 && stats.zstdPages == 1 && stats.pmemPages == 1)
+        #expect(stats.compressionRatio > 2)
+        #expect(stats.incompressibleToPMEM == 1)
+
+        #expect(try arena.promote(page: 3), "promotion ahead of demand")
+        #expect(try arena.location(ofPage: 3) == .dram)
+        for (page, generation) in [(0, 1), (1, 2), (2, 0), (3, 4)] as [(Int, UInt64)] {
+            #expect(PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: generation, pageSize: size) == nil)
+            #expect(try arena.location(ofPage: page) == .dram)
+        }
+        stats = arena.stats()
+        #expect(stats.aheadPromotions == 1 && stats.demandPromotions == 3)
+        #expect(stats.compressedPages == 0 && stats.pmemPages == 0)
+    }
+
+    @Test("a sampled page's next touch is recorded and resolved in place")
+    func samplingRecordsTouches() throws {
+        let arena = try makeArena(dram: 8, compressed: 8)
+        for page in 0..<4 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
+        _ = arena.drainAccesses()
+        #expect(try arena.sample(pages: 0..<4) == 4)
+        #expect(try arena.sample(pages: 0..<4) == 0, "already armed")
+        _ = arena.address(ofPage: 2).load(as: UInt64.self)
+        arena.address(ofPage: 0).storeBytes(of: 7, as: UInt64.self)
+        #expect(arena.drainAccesses() == [2, 0])
+        let stats = arena.stats()
+        #expect(stats.minorFaults == 2 && stats.missingFaults == 4)
+        #expect(stats.dramPages == 4, "sampling does not move pages")
+        #expect(arena.address(ofPage: 0).load(as: UInt64.self) == 7)
+        #expect(PagePattern.firstMismatch(arena.address(ofPage: 1), page: 1, generation: 1, pageSize: arena.pageSize) == nil)
+    }
+
+    @Test("discard frees every tier's copy; the pages read as zeros")
+    func discardFreesStorage() throws {
+        let arena = try makeArena(dram: 4, pmem: 4, compressed: 4)
+        for page in 0..<6 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: UInt64(page % 2 + 1), pageSize: arena.pageSize) }
+        try arena.demote(page: 0)
+        try arena.demote(page: 1)
+        try arena.discard(pages: 0..<6)
+        let stats = arena.stats()
+        #expect(stats.dramPages == 0 && stats.pmemPages == 0 && stats.compressedPages == 0)
+        for page in 0..<6 {
+            #expect(PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: 0, pageSize: arena.pageSize) == nil)
+        }
+    }
+
+    @Test("when every lower tier is full a demotion throws and the page stays intact")
+    func lowerTiersFull() throws {
+        let arena = try makeArena(dram: 4, compressed: 1)
+        for page in 0..<5 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
+        let inDRAM = try (0..<5).first { try arena.location(ofPage: $0) == .dram }!
+        #expect(throws: LiveArenaError.lowerTiersFull(page: inDRAM)) { try arena.demote(page: inDRAM) }
+        #expect(try arena.location(ofPage: inDRAM) == .dram)
+        for page in 0..<5 {
+            #expect(PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) == nil)
+        }
+    }
+
+    @Test("incompressible pages fill the pool raw when there is no PMEM tier")
+    func rawPagesWithoutPMEM() throws {
+        let arena = try makeArena(dram: 2, compressed: 6)
+        for page in 0..<8 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 2, pageSize: arena.pageSize) }
+        for page in 0..<8 {
+            #expect(PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: 2, pageSize: arena.pageSize) == nil)
+        }
+        #expect(arena.stats().dramPages <= 2)
+    }
+
+    @Test("bad configurations are refused with the reason")
+    func badConfigurations() throws {
+        let percent = LiveArenaConfiguration(tiers: try TierSpec(parsing: "dram:25%;compressed:64MiB"))
+        #expect(throws: LiveArenaError.self) { try LiveArena(percent) }
+        do {
+            _ = try LiveArena(percent)
+        } catch {
+            #expect("\(error)".contains("needs a size in bytes"))
+        }
+        let noDRAM = LiveArenaConfiguration(tiers: try TierSpec(parsing: "compressed:64MiB"))
+        do {
+            _ = try LiveArena(noDRAM)
+            Issue.record("an arena without DRAM was built")
+        } catch {
+            #expect("\(error)".contains("DRAM tier"))
+        }
+        let arena = try makeArena(dram: 2)
+        #expect(throws: LiveArenaError.pageOutOfRange(page: 2, pageCount: 2)) { try arena.demote(page: 2) }
+    }
+}
