@@ -4,7 +4,7 @@
 SWIFT ?= swift
 TRACE ?= traces/kv-cache.tmt
 
-.PHONY: deps demo test bench fuzz traces model clean
+.PHONY: deps demo test bench bench-heap fuzz traces model clean
 
 deps:
 	@scripts/install-deps.sh
@@ -20,6 +20,12 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product tiermem-bench
 	.build/release/tiermem-bench
+
+# Release-built live heap benchmark: fault-in latency (HdrHistogram) against the bare userfaultfd
+# round trip, LZ4/zstd on real pages, migration throughput. Needs userfaultfd (tiermem doctor).
+bench-heap: deps
+	$(SWIFT) build -c release --product tiermem-heapbench
+	.build/release/tiermem-heapbench
 
 # Every trace reader over random and mutated inputs (1,000,000 per reader by default).
 FUZZ_ITERATIONS ?= 1000000

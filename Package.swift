@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
         // C libraries the runtime moves bytes with. Each is a system library found by pkg-config;
@@ -45,6 +46,10 @@ let package = Package(
         ),
         // Release-built benchmark and fuzz drivers (never timed assertions inside tests).
         .executableTarget(name: "tiermem-bench", dependencies: ["TierMemTrace", "TierMemSim", "TierMemCore", "TierMemModel"], path: "Benchmarks/TraceBench"),
+        .executableTarget(
+            name: "tiermem-heapbench",
+            dependencies: ["TierMem", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            path: "Benchmarks/HeapBench"),
         // The fuzz corpus and checks, shared by the test suite (a short run) and tiermem-fuzz (a long one).
         .target(name: "TierMemFuzzing", dependencies: ["TierMemTrace", "TierMemCore", "TierMemModel"]),
         .executableTarget(name: "tiermem-fuzz", dependencies: ["TierMemFuzzing"], path: "Benchmarks/TraceFuzz"),

@@ -6,5 +6,5 @@ struct TierMemCommand: ParsableCommand {
         commandName: "tiermem",
         abstract: "A tiered memory manager: DRAM, persistent memory and a compressed pool.",
         subcommands: [DemoCommand.self, ReplayCommand.self, CompareCommand.self, MRCCommand.self, TrainCommand.self, ModelCommand.self,
-                      TraceCommand.self, DoctorCommand.self])
+                      TraceCommand.self, DoctorCommand.self, CalibrateCommand.self])
 }

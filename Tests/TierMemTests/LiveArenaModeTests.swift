@@ -42,7 +42,7 @@ struct LiveArenaModeTests {
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 4_194_304
         let stale = "\(parent)/tiermem-\(pidMax + 1)-abcdef"
         try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: false)
-        FileManager.default.createFile(atPath: stale + "/leftover", contents: Data([1, 2, 3]))
+        #expect(FileManager.default.createFile(atPath: stale + "/leftover", contents: Data([1, 2, 3])))
         let live = "\(parent)/tiermem-\(getpid())-keepme"
         try FileManager.default.createDirectory(atPath: live, withIntermediateDirectories: false)
 

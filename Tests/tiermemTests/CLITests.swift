@@ -236,3 +236,28 @@ struct CLI {
         #expect(bad.stderr.contains("--model: \(dir)/bad.json: not a JSON object"))
     }
 }
+
+@Suite(.serialized) struct CalibrateCLITests {
+    @Test("calibrate measures this machine and writes a cost model that replay loads")
+    func calibrateWritesALoadableCostModel() throws {
+        let dir = NSTemporaryDirectory() + "tiermem-calibrate-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let calibrate = try CLI.run(["calibrate", "--quick", "--out", "\(dir)/costs.json"])
+        #expect(calibrate.status == 0, "\(calibrate.stderr)")
+        #expect(calibrate.stdout.contains("pageFaultNs"))
+        let fields = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/costs.json"))) as? [String: Double]
+        let values = try #require(fields)
+        #expect(values.count == 12)
+        // Measured, not the defaults: every cost is positive, and a fault costs more than a DRAM access.
+        #expect(values.values.allSatisfy { $0 > 0 })
+        #expect(values["pageFaultNs"]! > values["dramAccessNs"]!)
+        let trace = "\(dir)/t.tmt"
+        #expect(try CLI.run(["trace", "gen", "zipf", "--records", "20000", "--footprint", "2MiB", "-o", trace]).status == 0)
+        let replay = try CLI.run(["replay", trace, "--tiers", "dram:50%;compressed:100%", "--cost-model", "\(dir)/costs.json"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+
+        let bad = try CLI.run(["calibrate", "--quick", "--out", "\(dir)/c.json", "--corpus", "\(dir)/missing.bin"])
+        #expect(bad.status != 0 && bad.stderr.contains("missing.bin"))
+    }
+}

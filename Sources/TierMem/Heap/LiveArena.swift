@@ -121,7 +121,8 @@ public final class LiveArena: @unchecked Sendable {
         zeroPage.initializeMemory(as: UInt8.self, repeating: 0, count: pageSize)
 
         if let userfaultfd {
-            faultService = try FaultService(userfaultfd: userfaultfd) { [unowned self] address, flags in
+            faultService = try FaultService(userfaultfd: userfaultfd, spinNanoseconds: configuration.faultSpinNanoseconds) {
+                [unowned self] address, flags in
                 self.serveFault(at: address, flags: flags)
             }
         }

@@ -15,6 +15,11 @@ public struct LiveArenaConfiguration: Sendable {
     public var compressibleLimit = 0.75
     /// The zstd level for pages demoted with the zstd codec.
     public var zstdLevel: Int32 = 3
+    /// After serving a fault the fault service keeps reading for this long before it sleeps,
+    /// so that the next fault of a burst needs no wake-up (docs/live-heap.md has the numbers).
+    /// 0 sleeps at once. Nanoseconds.
+    public var faultSpinNanoseconds: UInt64 = Self.defaultFaultSpin
+    public static let defaultFaultSpin: UInt64 = 50_000
     /// Forces user-mode-only userfaultfd even where full mode is permitted (to test that mode).
     public var forceUserModeOnly = false
 

@@ -4,24 +4,18 @@ import Glibc
 import TierMemCore
 
 /// Compresses and decompresses single pages with LZ4 (fast, the default) or zstd (smaller, for
-/// the coldest pages). Stateless for LZ4; zstd keeps a few reusable contexts, because creating
-/// one per page costs more than compressing the page.
+/// the coldest pages). Stateless for LZ4; zstd keeps a few reusable contexts each way, because
+/// creating one per page (as `ZSTD_compress` and `ZSTD_decompress` do) costs more than the page.
 final class PageCompressor: @unchecked Sendable {
     /// Bytes a compressed page may need in the worst case (both codecs' bound for one page).
     let scratchCapacity: Int
     let zstdLevel: CInt
-    private var zstdContexts: [OpaquePointer] = []
-    private var lock = pthread_mutex_t()
+    private let compressionContexts = ContextPool(create: { ZSTD_createCCtx() }, free: { ZSTD_freeCCtx($0) })
+    private let decompressionContexts = ContextPool(create: { ZSTD_createDCtx() }, free: { ZSTD_freeDCtx($0) })
 
     init(pageSize: Int, zstdLevel: CInt = 3) {
         scratchCapacity = max(Int(LZ4_compressBound(CInt(pageSize))), ZSTD_compressBound(pageSize))
         self.zstdLevel = zstdLevel
-        pthread_mutex_init(&lock, nil)
-    }
-
-    deinit {
-        for context in zstdContexts { ZSTD_freeCCtx(context) }
-        pthread_mutex_destroy(&lock)
     }
 
     /// Compresses `page` into `output` (at least `scratchCapacity` bytes); returns the compressed
@@ -34,8 +28,8 @@ final class PageCompressor: @unchecked Sendable {
                 CInt(page.count), CInt(scratchCapacity))
             return length > 0 ? Int(length) : nil
         case .zstd:
-            let context = takeZstdContext()
-            defer { returnZstdContext(context) }
+            let context = compressionContexts.take()
+            defer { compressionContexts.give(context) }
             let length = ZSTD_compressCCtx(context, output, scratchCapacity, page.baseAddress, page.count, zstdLevel)
             return ZSTD_isError(length) == 0 ? length : nil
         }
@@ -50,21 +44,44 @@ final class PageCompressor: @unchecked Sendable {
                 page.baseAddress!.assumingMemoryBound(to: CChar.self), CInt(compressed.count), CInt(page.count))
             return Int(length) == page.count
         case .zstd:
-            let length = ZSTD_decompress(page.baseAddress, page.count, compressed.baseAddress, compressed.count)
+            let context = decompressionContexts.take()
+            defer { decompressionContexts.give(context) }
+            let length = ZSTD_decompressDCtx(context, page.baseAddress, page.count, compressed.baseAddress, compressed.count)
             return ZSTD_isError(length) == 0 && length == page.count
         }
     }
 
-    private func takeZstdContext() -> OpaquePointer {
-        pthread_mutex_lock(&lock)
-        let context = zstdContexts.popLast()
-        pthread_mutex_unlock(&lock)
-        return context ?? ZSTD_createCCtx()
+}
+
+/// Reusable codec contexts shared by threads: take one, use it alone, give it back.
+private final class ContextPool: @unchecked Sendable {
+    private let create: () -> OpaquePointer?
+    private let free: (OpaquePointer) -> Int
+    private var idle: [OpaquePointer] = []
+    private var lock = pthread_mutex_t()
+
+    init(create: @escaping () -> OpaquePointer?, free: @escaping (OpaquePointer) -> Int) {
+        self.create = create
+        self.free = free
+        pthread_mutex_init(&lock, nil)
     }
 
-    private func returnZstdContext(_ context: OpaquePointer) {
+    deinit {
+        for context in idle { _ = free(context) }
+        pthread_mutex_destroy(&lock)
+    }
+
+    func take() -> OpaquePointer {
         pthread_mutex_lock(&lock)
-        zstdContexts.append(context)
+        let context = idle.popLast()
+        pthread_mutex_unlock(&lock)
+        guard let context = context ?? create() else { fatalError("zstd: out of memory for a codec context") }
+        return context
+    }
+
+    func give(_ context: OpaquePointer) {
+        pthread_mutex_lock(&lock)
+        idle.append(context)
         pthread_mutex_unlock(&lock)
     }
 }
