@@ -4,7 +4,7 @@
 SWIFT ?= swift
 TRACE ?= traces/kv-cache.tmt
 
-.PHONY: deps demo test bench bench-heap fuzz traces model clean
+.PHONY: deps demo test example bench bench-heap fuzz traces model clean
 
 deps:
 	@scripts/install-deps.sh
@@ -15,6 +15,16 @@ demo: deps
 
 test: deps
 	$(SWIFT) test
+	$(MAKE) --no-print-directory example
+
+# The C ABI: build libTierMemC.so, compile examples/kv_store.c against include/tiermem.h, run it.
+SWIFT_RUNTIME ?= $(shell dirname $$(dirname $$(command -v $(SWIFT))))/lib/swift/linux
+example: deps
+	$(SWIFT) build --product TierMemC
+	mkdir -p examples/build
+	cc -std=c11 -Wall -Wextra -Werror -Iinclude examples/kv_store.c -o examples/build/kv_store \
+	  -L.build/debug -lTierMemC -Wl,-rpath,$(CURDIR)/.build/debug -Wl,-rpath,$(SWIFT_RUNTIME)
+	examples/build/kv_store
 
 # Release-built benchmarks: trace decode speed, bytes per record, Lackey ingest speed.
 bench: deps

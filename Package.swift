@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "TierMemTrace", targets: ["TierMemTrace"]),
         .library(name: "TierMemSim", targets: ["TierMemSim"]),
         .library(name: "TierMem", targets: ["TierMem"]),
+        // The C ABI (include/tiermem.h) as a shared library: libTierMemC.so.
+        .library(name: "TierMemC", type: .dynamic, targets: ["TierMemC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +39,7 @@ let package = Package(
             name: "TierMem",
             dependencies: ["TierMemCore", "TierMemTrace", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd"]
         ),
+        .target(name: "TierMemC", dependencies: ["TierMem", "TierMemCore"]),
         .executableTarget(
             name: "tiermem",
             dependencies: [

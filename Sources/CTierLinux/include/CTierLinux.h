@@ -72,6 +72,25 @@ enum {
 /// Returns the number of faults stored (0 when none are pending), or -1 with errno set.
 int ctl_uffd_read_faults(int fd, uint64_t *addresses, uint32_t *flags, int max);
 
+// ---- Atomics on plain memory (allocator metadata) ----
+// Why: Swift's Synchronization.Atomic lives in a stored property; the allocator's bitmaps are
+// one side table allocated by the million, so it needs atomics on a raw pointer.
+
+/// Atomically ORs `bits` into `*word` and returns the previous value (acquire-release).
+static inline uint64_t ctl_atomic_fetch_or(uint64_t *word, uint64_t bits) {
+    return __atomic_fetch_or(word, bits, __ATOMIC_ACQ_REL);
+}
+
+/// Atomically ANDs `bits` into `*word` and returns the previous value (acquire-release).
+static inline uint64_t ctl_atomic_fetch_and(uint64_t *word, uint64_t bits) {
+    return __atomic_fetch_and(word, bits, __ATOMIC_ACQ_REL);
+}
+
+/// Reads `*word` atomically (relaxed: for statistics).
+static inline uint64_t ctl_atomic_load(const uint64_t *word) {
+    return __atomic_load_n(word, __ATOMIC_RELAXED);
+}
+
 #ifdef __cplusplus
 }
 #endif

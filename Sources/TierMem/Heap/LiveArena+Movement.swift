@@ -32,7 +32,7 @@ extension LiveArena {
             states[page].isSampled = false
             throw error
         }
-        states[page] = newState
+        states[page].move(to: newState)
         counters.add(\.dramPages, -1)
         switch newState.location {
         case .zero: counters.add(\.demotionsToZero)
@@ -68,7 +68,7 @@ extension LiveArena {
                 preconditionFailure("unreachable")
             }
             releaseLowerTierCopy(of: state)
-            states[page] = .untouched
+            states[page].move(to: .untouched)
             reserveFrame(avoiding: locks.stripe(of: page))
             let result = userfaultfd!.copy(to: mapping.userPage(page), from: source, length: pageSize)
             precondition(result != EEXIST, "page \(page) was already in the memfd while recorded as \(state.location)")
@@ -78,13 +78,13 @@ extension LiveArena {
                 if state.location == .untouched || state.location == .zero {
                     states[page] = state
                 } else if let stored = storeBelowDRAM(source, target: .automatic) {
-                    states[page] = stored
+                    states[page].move(to: stored)
                 } else {
                     preconditionFailure("page \(page): UFFDIO_COPY failed (errno \(result)) and no tier has room to keep it")
                 }
                 return result
             }
-            states[page] = PageState(.dram)
+            states[page].move(to: PageState(.dram))
             return 0
         }
         if failure != 0 { throw .system(SystemError("UFFDIO_COPY (page \(page))", errno: failure)) }
@@ -114,7 +114,7 @@ extension LiveArena {
 
     /// CLOCK over the arena with sampling as the reference bit: a DRAM page whose mapping was
     /// zapped and not touched since is the victim; a DRAM page not yet zapped is zapped (its
-    /// second chance) and passed over. Pages whose stripe is busy are skipped, never waited for.
+    /// second chance) and passed over. Cold-hinted pages get no second chance. Pages whose stripe is busy are skipped, never waited for.
     private func reclaimOneVictim(avoiding stripe: Int) -> Bool {
         for _ in 0..<(2 * pageCount) {
             let page = counters.advanceClockHand(pageCount: pageCount)
@@ -122,7 +122,7 @@ extension LiveArena {
             guard candidate != stripe, locks.tryLock(candidate) else { continue }
             defer { locks.unlock(candidate) }
             guard states[page].location == .dram else { continue }
-            if states[page].isSampled {
+            if states[page].isSampled || states[page].isColdHint {
                 if (try? demoteLocked(page, target: .automatic, reason: .directReclaim)) != nil { return true }
             } else if (try? zap(page)) != nil {
                 states[page].isSampled = true

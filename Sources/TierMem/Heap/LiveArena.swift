@@ -115,8 +115,12 @@ public final class LiveArena: @unchecked Sendable {
         compressor = PageCompressor(pageSize: pageSize, zstdLevel: configuration.zstdLevel)
         compressibleBytes = Int(Double(pageSize) * configuration.compressibleLimit)
         locks = StripeLocks(count: 1024)
-        states = .allocate(capacity: pageCount)
-        states.initialize(repeating: .untouched, count: pageCount)
+        // calloc: an all-zero state word is `.untouched`, and a large arena's table stays
+        // unbacked by memory until its pages are used.
+        guard let table = calloc(pageCount, MemoryLayout<PageState>.stride) else {
+            throw LiveArenaError.system(SystemError("calloc(page states for \(pageCount) pages)", errno: ENOMEM))
+        }
+        states = table.bindMemory(to: PageState.self, capacity: pageCount)
         zeroPage = UnsafeMutableRawPointer.allocate(byteCount: pageSize, alignment: pageSize)
         zeroPage.initializeMemory(as: UInt8.self, repeating: 0, count: pageSize)
 
@@ -132,7 +136,7 @@ public final class LiveArena: @unchecked Sendable {
         faultService?.stop()
         // Give lower-tier storage back (the memfd and its pages go with the mapping).
         for page in 0..<pageCount { releaseLowerTierCopy(of: states[page]) }
-        states.deallocate()
+        free(states)
         zeroPage.deallocate()
     }
 
@@ -226,6 +230,26 @@ public final class LiveArena: @unchecked Sendable {
                 states[page] = .untouched
             }
         }
+    }
+
+    /// Marks pages as holding cold-hinted allocations (or clears the mark): reclaim demotes them
+    /// first, without a second chance, and `coldDRAMPages` lists them for a daemon to demote early.
+    public func markCold(pages: Range<Int>, _ cold: Bool = true) throws {
+        guard !pages.isEmpty else { return }
+        try checkRange(pages.lowerBound)
+        try checkRange(pages.upperBound - 1)
+        for page in pages { locks.withLock(page: page) { states[page].isColdHint = cold } }
+    }
+
+    /// Cold-hinted pages now in DRAM, at most `limit` of them.
+    public func coldDRAMPages(limit: Int) -> [Int] {
+        var found: [Int] = []
+        for page in 0..<pageCount where found.count < limit {
+            locks.withLock(page: page) {
+                if states[page].isColdHint && states[page].location == .dram { found.append(page) }
+            }
+        }
+        return found
     }
 
     /// Pages whose touch was recorded (sampled pages touched again, and demand faults) since the

@@ -1,4 +1,5 @@
-/// Where one arena page is, packed in a word: a 3-bit location, a sampled flag, and a payload
+/// Where one arena page is, packed in a word: a 3-bit location, a sampled flag, a cold-hint
+/// flag, and a payload
 /// (the compressed pool handle, or the PMEM block address ≫ 12). Read and written only under the
 /// page's stripe lock (`StripeLocks`).
 struct PageState: Equatable {
@@ -19,7 +20,8 @@ struct PageState: Equatable {
 
     static let untouched = PageState(raw: 0)
     private static let sampledBit: UInt64 = 1 << 3
-    private static let payloadShift: UInt64 = 4
+    private static let coldBit: UInt64 = 1 << 4
+    private static let payloadShift: UInt64 = 5
 
     init(raw: UInt64) { self.raw = raw }
 
@@ -28,7 +30,7 @@ struct PageState: Equatable {
     }
 
     static func compressed(_ handle: CompressedPool.Handle) -> PageState {
-        precondition(handle.raw >> 60 == 0, "pool handle does not fit a page state")
+        precondition(handle.raw >> 59 == 0, "pool handle does not fit a page state")
         return PageState(.compressed, payload: handle.raw)
     }
 
@@ -42,6 +44,18 @@ struct PageState: Equatable {
     var payload: UInt64 { raw >> Self.payloadShift }
     var handle: CompressedPool.Handle { CompressedPool.Handle(raw: payload) }
     var block: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: UInt(payload << 12))! }
+
+    /// The allocator placed cold-hinted objects here: reclaim takes such a page first, without
+    /// a second chance. Kept across moves; cleared by discard.
+    var isColdHint: Bool {
+        get { raw & Self.coldBit != 0 }
+        set { raw = newValue ? raw | Self.coldBit : raw & ~Self.coldBit }
+    }
+
+    /// Replaces the location and payload, keeping the cold hint.
+    mutating func move(to newState: PageState) {
+        raw = newState.raw | (raw & Self.coldBit)
+    }
 
     /// DRAM pages whose user-view mapping was zapped to learn whether they are touched again.
     var isSampled: Bool {

@@ -1,0 +1,85 @@
+import Glibc
+
+/// A thread's own stock of free small objects, one bin per (size class, group): the fast path
+/// of `allocate` and `deallocate` is a bin pop or push with no lock (one atomic bitmap update
+/// for double-free detection). An empty bin refills `batch` objects from the heap's central
+/// lists; a full one gives half back. The bins go back to the heap when the thread exits.
+final class ThreadCache {
+    static let binCapacity = 64
+    static let batch = 32
+
+    let binCount: Int
+    /// binCapacity addresses per bin.
+    let slots: UnsafeMutablePointer<UInt>
+    let counts: UnsafeMutablePointer<Int>
+    /// The heap this cache belongs to; nil once the heap is gone.
+    weak var heap: TieredHeap?
+
+    init(heap: TieredHeap, binCount: Int) {
+        self.heap = heap
+        self.binCount = binCount
+        slots = .allocate(capacity: binCount * Self.binCapacity)
+        counts = .allocate(capacity: binCount)
+        counts.initialize(repeating: 0, count: binCount)
+    }
+
+    deinit {
+        slots.deallocate()
+        counts.deallocate()
+    }
+
+    @inline(__always)
+    func pop(_ bin: Int) -> UInt? {
+        let count = counts[bin]
+        guard count > 0 else { return nil }
+        counts[bin] = count - 1
+        return slots[bin * Self.binCapacity + count - 1]
+    }
+
+    /// False when the bin is full (the caller flushes and pushes again).
+    @inline(__always)
+    func push(_ address: UInt, _ bin: Int) -> Bool {
+        let count = counts[bin]
+        guard count < Self.binCapacity else { return false }
+        slots[bin * Self.binCapacity + count] = address
+        counts[bin] = count + 1
+        return true
+    }
+
+    /// Removes up to `limit` addresses from the bottom of a bin (the least recently freed).
+    func take(_ bin: Int, limit: Int) -> [UInt] {
+        let count = counts[bin], taken = min(limit, count)
+        let base = slots + bin * Self.binCapacity
+        let result = Array(UnsafeBufferPointer(start: base, count: taken))
+        base.update(from: base + taken, count: count - taken)
+        counts[bin] = count - taken
+        return result
+    }
+}
+
+/// The per-thread cache of one heap, found through a pthread key (one key per heap), created on
+/// a thread's first allocation and flushed back to the heap when the thread exits.
+final class ThreadCacheKey: @unchecked Sendable {
+    private var key = pthread_key_t()
+
+    init() throws {
+        let status = pthread_key_create(&key) { raw in
+            guard let raw else { return }
+            let cache = Unmanaged<ThreadCache>.fromOpaque(raw).takeRetainedValue()
+            cache.heap?.flush(cache)
+        }
+        guard status == 0 else { throw LiveArenaError.system(SystemError("pthread_key_create", errno: status)) }
+    }
+
+    deinit { pthread_key_delete(key) }
+
+    @inline(__always)
+    func current() -> ThreadCache? {
+        guard let raw = pthread_getspecific(key) else { return nil }
+        return Unmanaged<ThreadCache>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    func install(_ cache: ThreadCache) {
+        pthread_setspecific(key, Unmanaged.passRetained(cache).toOpaque())
+    }
+}
