@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(name: "tiermem-bench", dependencies: ["TierMemTrace", "TierMemSim", "TierMemCore", "TierMemModel"], path: "Benchmarks/TraceBench"),
         .executableTarget(
             name: "tiermem-heapbench",
-            dependencies: ["TierMem", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: ["TierMem", "CMemkind", .product(name: "Histogram", package: "hdrhistogram-swift")],
             path: "Benchmarks/HeapBench"),
         // The fuzz corpus and checks, shared by the test suite (a short run) and tiermem-fuzz (a long one).
         .target(name: "TierMemFuzzing", dependencies: ["TierMemTrace", "TierMemCore", "TierMemModel"]),

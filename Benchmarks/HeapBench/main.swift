@@ -1,7 +1,8 @@
 // tiermem-heapbench: the live heap's costs on this machine, release build.
 //   fault-in latency (p50, p99; HdrHistogram) from the compressed tier and from PMEM, side by side
 //   with the bare userfaultfd round trip; LZ4 and zstd throughput and ratio on real pages;
-//   demotion and promotion throughput. `make bench-heap` runs it.
+//   demotion and promotion throughput; small-object allocate + free throughput against glibc
+//   malloc and memkind_malloc. `make bench-heap` runs it.
 import Foundation
 import Histogram
 import TierMem
@@ -62,4 +63,9 @@ for (name, rate) in [("demote to compressed (LZ4)", moves.demoteToCompressed), (
     print("| \(name) | \(Int(rate)) |")
 }
 let unmap = try LiveMeasurements.unmapCosts(pages: pagesPerRound)
+defer {
+    // A heap with room for every object in DRAM: this measures the allocator, not tiering.
+    let heap = try! TieredHeap(tiers: "dram:64MiB")
+    AllocatorThroughput.run(heap: heap, pairs: argument("--pairs", default: 4_000_000))
+}
 print(String(format: "\nzap one page (MADV_DONTNEED): %.2f µs; punch one page (PUNCH_HOLE): %.2f µs", unmap.zap / 1000, unmap.punch / 1000))

@@ -60,15 +60,18 @@ final class ThreadCache {
 /// The per-thread cache of one heap, found through a pthread key (one key per heap), created on
 /// a thread's first allocation and flushed back to the heap when the thread exits.
 final class ThreadCacheKey: @unchecked Sendable {
-    private var key = pthread_key_t()
+    /// A `let`, so reading it needs no exclusivity check on the fast path.
+    private let key: pthread_key_t
 
     init() throws {
+        var key = pthread_key_t()
         let status = pthread_key_create(&key) { raw in
             guard let raw else { return }
             let cache = Unmanaged<ThreadCache>.fromOpaque(raw).takeRetainedValue()
             cache.heap?.flush(cache)
         }
         guard status == 0 else { throw LiveArenaError.system(SystemError("pthread_key_create", errno: status)) }
+        self.key = key
     }
 
     deinit { pthread_key_delete(key) }
@@ -77,6 +80,14 @@ final class ThreadCacheKey: @unchecked Sendable {
     func current() -> ThreadCache? {
         guard let raw = pthread_getspecific(key) else { return nil }
         return Unmanaged<ThreadCache>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// Runs `body` with this thread's cache without retaining it (the pthread value holds a
+    /// reference for the thread's lifetime): no reference counting on the fast path.
+    @inline(__always)
+    func withCurrent<T>(_ body: (ThreadCache?) throws -> T) rethrows -> T {
+        guard let raw = pthread_getspecific(key) else { return try body(nil) }
+        return try Unmanaged<ThreadCache>.fromOpaque(raw)._withUnsafeGuaranteedRef { try body($0) }
     }
 
     func install(_ cache: ThreadCache) {

@@ -48,11 +48,12 @@ public final class TieredHeap: @unchecked Sendable {
             return try allocateRun(byteCount: byteCount, alignment: alignment, hint: hint)
         }
         let bin = sizeClass * Self.groups + hint.rawValue
-        let cache = threadCache()
+        let popped = cacheKey.withCurrent { $0?.pop(bin) }
         let address: UInt
-        if let cached = cache.pop(bin) {
-            address = cached
+        if let popped {
+            address = popped
         } else {
+            let cache = threadCache()
             try refill(cache, bin: bin, sizeClass: sizeClass, hint: hint)
             address = cache.pop(bin)!
         }
@@ -89,6 +90,7 @@ public final class TieredHeap: @unchecked Sendable {
             precondition(metadata.markFree(page: page, index: offsetInPage / objectSize),
                          "double free of \(pointer) (a \(objectSize)-byte object)")
             let bin = sizeClass * Self.groups + Int(metadata.groups[page])
+            if cacheKey.withCurrent({ $0?.push(address, bin) ?? false }) { return }
             let cache = threadCache()
             if !cache.push(address, bin) {
                 giveToCentral(bin, cache.take(bin, limit: ThreadCache.binCapacity / 2))
