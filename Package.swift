@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "TierMemSim", dependencies: ["TierMemCore", "TierMemTrace", "TierMemModel"]),
         .target(
             name: "TierMem",
-            dependencies: ["TierMemCore", "TierMemTrace", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd"]
+            dependencies: ["TierMemCore", "TierMemModel", "TierMemTrace", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd"]
         ),
         .target(name: "TierMemC", dependencies: ["TierMem", "TierMemCore"]),
         .executableTarget(

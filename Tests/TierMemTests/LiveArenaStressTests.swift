@@ -56,7 +56,7 @@ struct LiveArenaStressTests {
                         case 2: try arena.demote(page: page, to: .pmem)
                         case 3: try arena.promote(page: page)
                         case 4: try arena.sample(pages: page..<min(page + 8, pageCount))
-                        default: _ = arena.drainAccesses()
+                        default: _ = arena.drainTouches()
                         }
                         shared.count("moves")
                     } catch LiveArenaError.lowerTiersFull {

@@ -66,12 +66,12 @@ struct LiveArenaTests {
     func samplingRecordsTouches() throws {
         let arena = try makeArena(dram: 8, compressed: 8)
         for page in 0..<4 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
-        _ = arena.drainAccesses()
+        _ = arena.drainTouches()
         #expect(try arena.sample(pages: 0..<4) == 4)
         #expect(try arena.sample(pages: 0..<4) == 0, "already armed")
         _ = arena.address(ofPage: 2).load(as: UInt64.self)
         arena.address(ofPage: 0).storeBytes(of: 7, as: UInt64.self)
-        #expect(arena.drainAccesses() == [2, 0])
+        #expect(arena.drainTouches() == [2, 0])
         let stats = arena.stats()
         #expect(stats.minorFaults == 2 && stats.missingFaults == 4)
         #expect(stats.dramPages == 4, "sampling does not move pages")

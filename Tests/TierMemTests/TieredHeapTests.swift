@@ -28,6 +28,11 @@ struct TieredHeapTests {
         #expect(UInt(bitPattern: aligned) % 128 == 0)
         let pageAligned = try heap.allocate(byteCount: 10, alignment: 8192)
         #expect(UInt(bitPattern: pageAligned) % 8192 == 0)
+        for alignment in [8192, 16384, 65536] {
+            let pointer = try heap.allocate(byteCount: 5000, alignment: alignment)
+            #expect(UInt(bitPattern: pointer) % UInt(alignment) == 0, "alignment \(alignment)")
+            heap.deallocate(pointer)
+        }
         for (pointer, size, seed) in live { #expect(holds(pointer, size, seed: seed), "\(size) bytes") }
 
         var grown = try heap.reallocate(live[4].0, byteCount: 3000)  // 100 → 3000: moves to a run

@@ -27,9 +27,10 @@ final class PageRuns: @unchecked Sendable {
         return freePages
     }
 
-    /// The first page of `count` consecutive free pages whose first page is a multiple of
-    /// `alignment` pages, now allocated; nil when no run fits.
-    func allocate(_ count: Int, alignment: Int = 1) -> Int? {
+    /// The first page of `count` consecutive free pages, now allocated, such that
+    /// `(first + phase)` is a multiple of `alignment` (the arena's own start need not be
+    /// aligned, so `phase` is its page number modulo `alignment`); nil when no run fits.
+    func allocate(_ count: Int, alignment: Int = 1, phase: Int = 0) -> Int? {
         precondition(count > 0 && alignment > 0)
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
@@ -37,7 +38,7 @@ final class PageRuns: @unchecked Sendable {
         for bucket in Self.bucket(of: wanted)..<buckets.count {
             for start in buckets[bucket] {
                 let length = lengthByStart[start]!
-                let aligned = (start + alignment - 1) / alignment * alignment
+                let aligned = (start + phase + alignment - 1) / alignment * alignment - phase
                 guard aligned + count <= start + length else { continue }
                 remove(start: start, length: length)
                 if aligned > start { insert(start: start, length: aligned - start) }

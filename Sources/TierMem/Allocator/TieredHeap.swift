@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import TierMemCore
 
@@ -25,6 +26,8 @@ public final class TieredHeap: @unchecked Sendable {
     private let pageSize: Int
     private let base: UInt
     static let groups = Hint.allCases.count
+    let daemonLock = NSLock()
+    var runningDaemon: DaemonHandle?
 
     public init(_ configuration: LiveArenaConfiguration) throws {
         arena = try LiveArena(configuration)
@@ -36,6 +39,8 @@ public final class TieredHeap: @unchecked Sendable {
         cacheKey = try ThreadCacheKey()
         central = (0..<(SizeClasses.count * Self.groups)).map { _ in CentralList() }
     }
+
+    deinit { stopDaemon() }
 
     // MARK: Allocating
 
@@ -181,7 +186,9 @@ public final class TieredHeap: @unchecked Sendable {
 
     private func allocateRun(byteCount: Int, alignment: Int, hint: Hint) throws -> UnsafeMutableRawPointer {
         let pages = max(1, (byteCount + pageSize - 1) / pageSize)
-        guard let page = runs.allocate(pages, alignment: max(1, alignment / pageSize)) else {
+        let alignmentPages = max(1, alignment / pageSize)
+        let phase = Int(base / UInt(pageSize)) % alignmentPages
+        guard let page = runs.allocate(pages, alignment: alignmentPages, phase: phase) else {
             throw outOfMemory(bytes: byteCount)
         }
         metadata.runLengths[page] = UInt32(pages)

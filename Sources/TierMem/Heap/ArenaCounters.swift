@@ -1,6 +1,6 @@
 import Glibc
 
-/// The arena's running totals and its log of recorded accesses, behind one mutex (each update
+/// The arena's running totals and its log of events for the daemon, behind one mutex (each update
 /// is a few instructions; the fault path takes it once or twice per fault).
 final class ArenaCounters: @unchecked Sendable {
     struct Values: Sendable {
@@ -21,13 +21,13 @@ final class ArenaCounters: @unchecked Sendable {
         /// limit by one page rather than lose data (should stay 0; see docs/live-heap.md).
         var dramOverdrafts = 0
         var sampled = 0
-        var accessesDropped = 0
+        var eventsDropped = 0
     }
 
-    static let accessLogLimit = 1 << 20
+    static let eventLogLimit = 1 << 20
 
     private var values = Values()
-    private var accessLog: [Int] = []
+    private var eventLog: [LiveArena.Event] = []
     private var clockHand = 0
     private var lock = pthread_mutex_t()
 
@@ -63,17 +63,17 @@ final class ArenaCounters: @unchecked Sendable {
         return clockHand
     }
 
-    func recordAccess(_ page: Int) {
+    func record(_ event: LiveArena.Event) {
         pthread_mutex_lock(&lock)
-        if accessLog.count < Self.accessLogLimit { accessLog.append(page) } else { values.accessesDropped += 1 }
+        if eventLog.count < Self.eventLogLimit { eventLog.append(event) } else { values.eventsDropped += 1 }
         pthread_mutex_unlock(&lock)
     }
 
-    func drainAccesses() -> [Int] {
+    func drainEvents() -> [LiveArena.Event] {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
-        let drained = accessLog
-        accessLog.removeAll(keepingCapacity: true)
+        let drained = eventLog
+        eventLog.removeAll(keepingCapacity: true)
         return drained
     }
 }

@@ -42,7 +42,10 @@ extension LiveArena {
             if newState.handle.codec == .zstd { counters.add(\.zstdPages) }
         case .dram, .untouched: break
         }
-        if reason == .directReclaim { counters.add(\.directReclaims) }
+        if reason == .directReclaim {
+            counters.add(\.directReclaims)
+            counters.record(Event(page: page, kind: .reclaimed(Self.publicLocation(newState))))
+        }
         return newState
     }
 
@@ -204,7 +207,7 @@ extension LiveArena {
                 if state.isSampled {
                     states[page].isSampled = false
                     counters.add(\.minorFaults)
-                    counters.recordAccess(page)
+                    counters.record(Event(page: page, kind: .touched))
                 }
                 let result = userfaultfd!.continueMapping(pageAddress, length: pageSize)
                 if result == EEXIST { _ = userfaultfd!.wake(pageAddress, length: pageSize) }
@@ -212,7 +215,7 @@ extension LiveArena {
                 return
             }
             counters.add(\.missingFaults)
-            counters.recordAccess(page)
+            counters.record(Event(page: page, kind: .touched))
             do {
                 try promoteLocked(page, reason: .demand)
             } catch {

@@ -10,7 +10,7 @@ import TierMemCore
 /// - Promotion (on a MISSING fault, or ahead of demand with no fault) reads the page back and
 ///   places it with UFFDIO_COPY.
 /// - Sampling zaps a DRAM page's user mapping; the next touch raises a MINOR fault, which is
-///   recorded (`drainAccesses`) and resolved with UFFDIO_CONTINUE.
+///   recorded (`drainEvents`) and resolved with UFFDIO_CONTINUE.
 ///
 /// DRAM is a hard limit: a page-in that finds DRAM full demotes a victim first (direct reclaim).
 /// Thread-safe: every move of a page holds that page's stripe lock.
@@ -51,7 +51,7 @@ public final class LiveArena: @unchecked Sendable {
     let pool: CompressedPool?
     let pmem: PmemStore?
     let compressor: PageCompressor
-    let defaultCodec: CompressionCodec
+    public let defaultCodec: CompressionCodec
     let compressibleBytes: Int
     let locks: StripeLocks
     let states: UnsafeMutablePointer<PageState>
@@ -227,6 +227,7 @@ public final class LiveArena: @unchecked Sendable {
                 case .zero, .compressed, .pmem:
                     releaseLowerTierCopy(of: state)
                 }
+                if state.location != .untouched { counters.record(Event(page: page, kind: .discarded)) }
                 states[page] = .untouched
             }
         }
@@ -252,10 +253,26 @@ public final class LiveArena: @unchecked Sendable {
         return found
     }
 
-    /// Pages whose touch was recorded (sampled pages touched again, and demand faults) since the
-    /// last call, oldest first. The buffer holds at most `ArenaCounters.accessLogLimit` entries;
-    /// `stats().accessesDropped` counts the overflow.
-    public func drainAccesses() -> [Int] { counters.drainAccesses() }
+    /// What the arena saw happen to a page that a daemon steering it needs to know.
+    public struct Event: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable {
+            /// A sampled page touched again, or a fault on a page not in DRAM (a page-in).
+            case touched
+            /// Moved out of DRAM by the arena itself (direct reclaim under a fault), to this tier.
+            case reclaimed(Location)
+            /// Freed by the allocator (`discard`).
+            case discarded
+        }
+        public var page: Int
+        public var kind: Kind
+    }
+
+    /// The events since the last call, oldest first. The log holds at most
+    /// `ArenaCounters.eventLogLimit` entries; `stats().eventsDropped` counts the overflow.
+    public func drainEvents() -> [Event] { counters.drainEvents() }
+
+    /// The pages touched since the last call (the `.touched` events; others are dropped).
+    public func drainTouches() -> [Int] { drainEvents().compactMap { $0.kind == .touched ? $0.page : nil } }
 
     func checkRange(_ page: Int) throws(LiveArenaError) {
         guard page >= 0, page < pageCount else { throw .pageOutOfRange(page: page, pageCount: pageCount) }

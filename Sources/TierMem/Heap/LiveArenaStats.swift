@@ -32,7 +32,7 @@ public struct LiveArenaStats: Sendable, CustomStringConvertible {
     public var directReclaims: Int
     public var dramOverdrafts: Int
     public var sampled: Int
-    public var accessesDropped: Int
+    public var eventsDropped: Int
 
     /// Uncompressed bytes per compressed byte held in the pool (1 when empty).
     public var compressionRatio: Double {
@@ -80,6 +80,6 @@ extension LiveArena {
             demotionsToPMEM: values.demotionsToPMEM, demotionsToCompressed: values.demotionsToCompressed,
             demotionsToZero: values.demotionsToZero, zstdPages: values.zstdPages,
             incompressibleToPMEM: values.incompressibleToPMEM, directReclaims: values.directReclaims,
-            dramOverdrafts: values.dramOverdrafts, sampled: values.sampled, accessesDropped: values.accessesDropped)
+            dramOverdrafts: values.dramOverdrafts, sampled: values.sampled, eventsDropped: values.eventsDropped)
     }
 }

@@ -155,6 +155,34 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         _counters.freedPages += 1
     }
 
+    // MARK: - The live body's own moves and readings
+
+    /// The live heap moved `page` out of DRAM on its own (a direct reclaim inside a fault, before
+    /// the daemon saw it): record it, in `preferred` or another lower tier with room, so that the
+    /// table and the policy match the heap. Pages not in DRAM here are left alone.
+    public mutating func observedDemotion(page: UInt64, to preferred: UInt8) {
+        guard let id = _index.find(page), _table.tier[Int(id)] == TierLayout.dram else { return }
+        let tiers = lowerTiers(for: id)
+        for tier in [preferred, tiers.first, tiers.second]
+        where tier != TierLayout.dram && tier != PageTable.absent && _table.hasRoom(tier, for: id, ratio: config.compressionRatio) {
+            _policy.removed(id)
+            _table.setTier(id, tier, ratio: config.compressionRatio)
+            _counters.directReclaimDemotions += 1
+            return
+        }
+    }
+
+    /// Lets time pass with no access: background reclaim spends the time it earned. The live
+    /// daemon calls it every epoch; a replay never needs it (every access advances time).
+    public mutating func tick(now: UInt64) throws(ControllerError) {
+        if now > lastNow { try advance(to: now) }
+    }
+
+    /// The kernel's memory pressure (PSI `some avg10`), for the forecaster's next window.
+    public mutating func observePressureStall(someAvg10: Double) {
+        _counters.psiSomeAvg10 = someAvg10
+    }
+
     @inlinable mutating func firstTouch(_ id: PageID, page: UInt64, _ context: AccessContext) throws(ControllerError) -> AccessOutcome {
         _counters.newPages += 1
         var stall = 0.0

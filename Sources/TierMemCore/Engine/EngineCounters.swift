@@ -37,6 +37,8 @@ public struct EngineCounters: Sendable, Equatable, Codable {
     public var pingPongs: UInt64 = 0
     /// Migrations the executor could not do (then retried elsewhere).
     public var failedMigrations: UInt64 = 0
+    /// The kernel's PSI memory `some avg10` at the last reading: a gauge, live only (0 offline).
+    public var psiSomeAvg10: Double = 0
 
     public init() {}
 

@@ -16,5 +16,6 @@ extension PressureSignals {
         reads = Double(counters.accesses &- previous.accesses) - writes
         self.dramOccupancy = dramOccupancy
         directReclaimStalls = Double(counters.directReclaimStalls &- previous.directReclaimStalls)
+        psiSomeAvg10 = counters.psiSomeAvg10
     }
 }

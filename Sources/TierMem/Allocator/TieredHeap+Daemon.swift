@@ -1,0 +1,39 @@
+import TierMemCore
+import TierMemModel
+
+extension TieredHeap {
+    /// Starts the tiering daemon with `policy` (any `PlacementPolicy`, built from the heap's
+    /// tiers and `configuration.policyOptions`; the predictive policy warm-starts from
+    /// `configuration.model` when given). Replaces a running daemon.
+    public func startDaemon<Policy: PlacementPolicy>(_ policy: Policy.Type, configuration: DaemonConfiguration = DaemonConfiguration()) throws {
+        stopDaemon()
+        let stats = arena.stats()
+        let layout = TierLayout(
+            pageSize: arena.pageSize, dramPages: arena.dramCapacityPages, pmemPages: stats.pmemCapacityPages,
+            compressedBytes: UInt64(stats.compressedCapacityPages * arena.pageSize), codec: arena.defaultCodec, pmemAccess: .paged)
+        let instance: Policy
+        do {
+            if let model = configuration.model, Policy.self == PredictivePolicy.self {
+                instance = try PredictivePolicy(layout: layout, options: configuration.policyOptions, model: model) as! Policy
+            } else {
+                instance = try Policy(layout: layout, options: configuration.policyOptions)
+            }
+        } catch {
+            throw LiveArenaError.configuration("policy \(Policy.name): \(error)")
+        }
+        let daemon = try TieringDaemon(arena: arena, policy: instance, configuration: configuration)
+        daemonLock.withLock { runningDaemon = daemon }
+    }
+
+    /// Stops the daemon, if one runs; the pages stay where they are.
+    public func stopDaemon() {
+        let daemon = daemonLock.withLock { () -> DaemonHandle? in
+            defer { runningDaemon = nil }
+            return runningDaemon
+        }
+        daemon?.stop()
+    }
+
+    /// The running daemon's statistics (nil without one).
+    public var daemonStats: DaemonStats? { daemonLock.withLock { runningDaemon }?.stats }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import Glibc
+import TierMemCore
+import TierMemModel
+
+/// How the tiering daemon runs.
+public struct DaemonConfiguration: Sendable {
+    /// One epoch: drain the arena's events into the controller, let background reclaim and the
+    /// policy act, arm the next sample. Nanoseconds.
+    public var epochNanoseconds: UInt64 = 10_000_000
+    /// At most this share of one core at steady state: an epoch that used more CPU is followed by
+    /// a longer sleep (the budget bends only while demotions are owed to keep DRAM free).
+    public var cpuBudget = 0.03
+    /// DRAM pages whose mapping is zapped each epoch so that their next touch is seen (access
+    /// sampling, the user-space cousin of NUMA hint faults). nil: 1/64 of DRAM, at least 16.
+    public var samplePagesPerEpoch: Int?
+    /// Background demotion bandwidth, MB/s (0: unlimited).
+    public var migrationRateLimitMBps = 0.0
+    /// The controller's settings. The defaults keep more headroom than a replay's (watermarks at
+    /// 2%, 5%, 10% of DRAM) so that bursts of page-ins find free frames without direct reclaim.
+    public var controller: ControllerConfig
+    /// Policy options (`name=value`), as `tiermem replay --policy-option` takes them.
+    public var policyOptions = PolicyOptions()
+    /// A trained model to warm-start the predictive policy's forecaster.
+    public var model: ModelFile?
+
+    public init() {
+        var controller = ControllerConfig()
+        controller.minWatermark = 0.02
+        controller.lowWatermark = 0.05
+        controller.highWatermark = 0.10
+        controller.epochAccesses = 256
+        controller.compressionRatio = 1  // the arena counts compressed pages logically
+        controller.compressibleFraction = 1  // the arena decides per page, by really compressing
+        controller.reclaimThreads = 0.5
+        self.controller = controller
+    }
+}
+
+/// What the daemon has done.
+public struct DaemonStats: Sendable, CustomStringConvertible {
+    public var policy: String
+    public var epochs: Int
+    public var eventsFed: Int
+    public var pagesSampled: Int
+    /// The controller's counters (its view: page-ins, demotions it planned and the executor did).
+    public var counters: EngineCounters
+    /// The daemon thread's CPU time and wall time since it started.
+    public var cpuNanoseconds: UInt64
+    public var wallNanoseconds: UInt64
+    /// The latest forecast of page-ins per window (predictive policy only).
+    public var forecast: Double?
+    public var psiSomeAvg10: Double?
+
+    /// CPU time as a share of one core.
+    public var cpuShare: Double { wallNanoseconds == 0 ? 0 : Double(cpuNanoseconds) / Double(wallNanoseconds) }
+
+    public var description: String {
+        var text = "daemon (\(policy)): \(epochs) epochs, \(eventsFed) events, \(pagesSampled) pages sampled, "
+            + "\(counters.backgroundDemotions) background demotions, CPU \(String(format: "%.2f", cpuShare * 100))% of a core"
+        if let forecast { text += String(format: ", forecast %.1f page-ins/window", forecast) }
+        if let psiSomeAvg10 { text += String(format: ", PSI some avg10 %.2f", psiSomeAvg10) }
+        return text
+    }
+}
+
+/// Something that runs a daemon of some policy type (the type is chosen at run time).
+protocol DaemonHandle: AnyObject, Sendable {
+    func stop()
+    var stats: DaemonStats { get }
+}
+
+/// The tiering daemon: every epoch it feeds the arena's events (sampled touches, page-ins,
+/// the arena's own reclaims, frees) to the same `Controller` and policy that `tiermem replay`
+/// runs, with `LiveExecutor` moving the bytes; reads PSI for the forecaster; and arms the next
+/// access sample. One thread; all its state is touched only on that thread, and `stats` is a
+/// snapshot taken under a lock.
+final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sendable {
+    private let arena: LiveArena
+    private let configuration: DaemonConfiguration
+    private let numbers = PageNumbers()
+    private var controller: Controller<Policy, LiveExecutor>
+    private let psi = PressureStallReader()
+    private let finished = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var stopRequested = false
+    private var snapshot: DaemonStats
+    private var position: UInt64 = 0
+    private var sampleHand = 0
+    private let samplePages: Int
+    private let highWatermarkPages: Int
+
+    init(arena: LiveArena, policy: Policy, configuration: DaemonConfiguration) throws {
+        self.arena = arena
+        self.configuration = configuration
+        let stats = arena.stats()
+        let layout = TierLayout(
+            pageSize: arena.pageSize, dramPages: arena.dramCapacityPages, pmemPages: stats.pmemCapacityPages,
+            compressedBytes: UInt64(stats.compressedCapacityPages * arena.pageSize), codec: arena.defaultCodec, pmemAccess: .paged)
+        let executor = LiveExecutor(arena: arena, numbers: numbers, codec: arena.defaultCodec)
+        if let problem = configuration.controller.problem() { throw LiveArenaError.configuration("daemon controller: \(problem)") }
+        controller = Controller(layout: layout, policy: policy, executor: executor, config: configuration.controller,
+                                expectedPages: min(arena.pageCount, 1 << 16), pageRange: 0...UInt64(max(arena.pageCount - 1, 0)))
+        samplePages = configuration.samplePagesPerEpoch ?? max(16, arena.dramCapacityPages / 64)
+        highWatermarkPages = Int(Double(arena.dramCapacityPages) * configuration.controller.highWatermark)
+        snapshot = DaemonStats(policy: Policy.name, epochs: 0, eventsFed: 0, pagesSampled: 0, counters: EngineCounters(),
+                               cpuNanoseconds: 0, wallNanoseconds: 0, forecast: nil, psiSomeAvg10: nil)
+        let thread = Thread { [unowned self] in self.run() }
+        thread.name = "tiermem-daemon"
+        thread.start()
+    }
+
+    func stop() {
+        lock.withLock { stopRequested = true }
+        finished.wait()
+        finished.signal()  // a second stop() returns at once
+    }
+
+    var stats: DaemonStats { lock.withLock { snapshot } }
+
+    private func run() {
+        let started = monotonicNanoseconds()
+        let cpuStarted = threadCPUNanoseconds()
+        var epochs = 0, fed = 0, sampled = 0
+        let bytesPerEpoch = configuration.migrationRateLimitMBps > 0
+            ? Int(configuration.migrationRateLimitMBps * 1e6 * Double(configuration.epochNanoseconds) / 1e9) : Int.max
+        while !lock.withLock({ stopRequested }) {
+            let epochStart = monotonicNanoseconds()
+            let cpuStart = threadCPUNanoseconds()
+            controller.executor.backgroundBytesLeft = bytesPerEpoch
+            let demotionsBefore = controller.counters.backgroundDemotions
+            let events = arena.drainEvents()
+            fed += events.count
+            feed(events, now: epochStart)
+            let pressure = psi.someAvg10()
+            if let pressure { controller.observePressureStall(someAvg10: pressure) }
+            try? controller.tick(now: monotonicNanoseconds())
+            sampled += armSample()
+            epochs += 1
+
+            let cpuUsed = threadCPUNanoseconds() - cpuStart
+            let forecast = (controller.policy as? PredictivePolicy)?.lastForecast
+            let now = monotonicNanoseconds()
+            lock.withLock {
+                snapshot = DaemonStats(
+                    policy: Policy.name, epochs: epochs, eventsFed: fed, pagesSampled: sampled, counters: controller.counters,
+                    cpuNanoseconds: threadCPUNanoseconds() - cpuStarted, wallNanoseconds: now - started,
+                    forecast: forecast, psiSomeAvg10: pressure)
+            }
+            // Sleep out the epoch, longer if this epoch's CPU would exceed the budget — unless
+            // DRAM is short of its headroom: demoting then is work owed to the application's
+            // page-ins. At most ten epochs' sleep, so one heavy epoch cannot blind the daemon.
+            let demoted = controller.counters.backgroundDemotions != demotionsBefore
+            let freePages = arena.dramCapacityPages - arena.stats().dramPages
+            let underPressure = demoted || freePages < highWatermarkPages
+            let budgeted = min(UInt64(Double(cpuUsed) / max(configuration.cpuBudget, 1e-6)), 10 * configuration.epochNanoseconds)
+            let period = underPressure ? configuration.epochNanoseconds : max(configuration.epochNanoseconds, budgeted)
+            let elapsed = monotonicNanoseconds() - epochStart
+            if elapsed < period { sleepNanoseconds(period - elapsed) }
+        }
+        finished.signal()
+    }
+
+    /// Hands the arena's events to the controller: touches as accesses, the arena's own
+    /// reclaims as observed demotions, discards as frees.
+    private func feed(_ events: [LiveArena.Event], now: UInt64) {
+        for event in events {
+            switch event.kind {
+            case .touched:
+                let known = controller.table.count
+                _ = try? controller.access(page: UInt64(event.page), isWrite: false, now: now, position: position)
+                if controller.table.count > known { numbers.append(event.page) }
+                position += 1
+            case .reclaimed(let location):
+                controller.observedDemotion(page: UInt64(event.page), to: location == .pmem ? TierLayout.pmem : TierLayout.compressed)
+            case .discarded:
+                controller.free(page: UInt64(event.page))
+            }
+        }
+    }
+
+    /// Arms the next `samplePages` pages of a hand sweeping the arena (pages not in DRAM are
+    /// skipped by the arena).
+    private func armSample() -> Int {
+        let count = min(samplePages, arena.pageCount)
+        var armed = 0
+        let end = sampleHand + count
+        if end <= arena.pageCount {
+            armed = (try? arena.sample(pages: sampleHand..<end)) ?? 0
+        } else {
+            armed = (try? arena.sample(pages: sampleHand..<arena.pageCount)) ?? 0
+            armed += (try? arena.sample(pages: 0..<(end - arena.pageCount))) ?? 0
+        }
+        sampleHand = end % arena.pageCount
+        return armed
+    }
+}
+
+/// CLOCK_THREAD_CPUTIME_ID in nanoseconds: this thread's CPU time.
+func threadCPUNanoseconds() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+}
+
+func sleepNanoseconds(_ nanoseconds: UInt64) {
+    var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import TierMem
+import TierMemCore
+
+@Suite("Tiering daemon: the replay's controller and policy steering the live heap", .serialized)
+struct TieringDaemonTests {
+    /// Touches pages in bursts with pauses between them (the way a service handles requests),
+    /// 64 KiB objects over a heap three times its DRAM, and returns the arena's direct reclaims.
+    private func burstyWorkload(daemon: (any PlacementPolicy.Type)?) throws -> (directReclaims: Int, heap: TieredHeap) {
+        let heap = try TieredHeap(tiers: "dram:2MiB;compressed:8MiB")
+        let objects = (0..<96).map { _ in try! heap.allocate(byteCount: 64 << 10) }  // 6 MiB
+        for (index, object) in objects.enumerated() { memset(object, Int32(index & 0x7F) + 1, 64 << 10) }
+        if let daemon { try heap.startDaemon(daemon) }
+        let before = heap.arena.stats().directReclaims
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<40 {
+            // A burst: a hot third of the objects is read most of the time.
+            for _ in 0..<12 {
+                let index = Bool.random(using: &random) ? Int.random(in: 0..<32, using: &random) : Int.random(in: 0..<96, using: &random)
+                let object = objects[index].assumingMemoryBound(to: UInt8.self)
+                for offset in stride(from: 0, to: 64 << 10, by: 4096) where object[offset] != UInt8(index & 0x7F) + 1 {
+                    Issue.record("object \(index) lost its bytes at \(offset)")
+                }
+            }
+            usleep(15_000)
+        }
+        let after = heap.arena.stats().directReclaims
+        return (after - before, heap)
+    }
+
+    @Test("with the LRU daemon, page-ins find DRAM freed ahead of them: fewer direct reclaims, bytes intact")
+    func daemonReclaimsAhead() throws {
+        let without = try burstyWorkload(daemon: nil)
+        let with = try burstyWorkload(daemon: LRUPolicy.self)
+        let stats = try #require(with.heap.daemonStats)
+        with.heap.stopDaemon()
+        #expect(stats.epochs > 10)
+        #expect(stats.eventsFed > 0 && stats.pagesSampled > 0)
+        #expect(stats.counters.backgroundDemotions > 0, "\(stats)")
+        #expect(stats.cpuNanoseconds > 0)
+        print("direct reclaims with the daemon \(with.directReclaims), without \(without.directReclaims); \(stats)")
+        #expect(with.directReclaims < without.directReclaims, "direct reclaims with the daemon \(with.directReclaims), without \(without.directReclaims)")
+        #expect(with.heap.arena.stats().dramPages <= with.heap.arena.dramCapacityPages)
+    }
+
+    @Test("the predictive policy runs as the daemon and forecasts")
+    func predictiveDaemon() throws {
+        let result = try burstyWorkload(daemon: PredictivePolicy.self)
+        let stats = try #require(result.heap.daemonStats)
+        result.heap.stopDaemon()
+        #expect(stats.policy == "predictive")
+        #expect(stats.forecast != nil)
+        #expect(result.heap.daemonStats == nil, "stopped")
+    }
+}
