@@ -261,3 +261,25 @@ struct CLI {
         #expect(bad.status != 0 && bad.stderr.contains("missing.bin"))
     }
 }
+
+@Suite(.serialized) struct LiveDemoCLITests {
+    @Test("tiermem demo runs the key-value workload on the live heap in four configurations and verifies every value")
+    func liveDemo() throws {
+        let result = try CLI.run(["demo", "--keys", "2000", "--operations", "20000"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for configuration in ["all DRAM", "reactive LRU, DRAM 50%", "predictive, DRAM 50%", "predictive, DRAM 75%"] {
+            #expect(result.stdout.contains(configuration))
+        }
+        #expect(result.stdout.contains("every value verified intact in every configuration"))
+        let bad = try CLI.run(["demo", "--keys", "10"])
+        #expect(bad.status != 0 && bad.stderr.contains("--keys"))
+    }
+
+    @Test("tiermem demo --traces replays the shipped traces offline")
+    func traceDemo() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../traces").standardized.path
+        let result = try CLI.run(["demo", "--traces", "--traces-folder", folder])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("replaying it with every policy"))
+    }
+}

@@ -11,13 +11,16 @@ public struct DaemonConfiguration: Sendable {
     /// At most this share of one core at steady state: an epoch that used more CPU is followed by
     /// a longer sleep (the budget bends only while demotions are owed to keep DRAM free).
     public var cpuBudget = 0.03
-    /// DRAM pages whose mapping is zapped each epoch so that their next touch is seen (access
-    /// sampling, the user-space cousin of NUMA hint faults). nil: 1/64 of DRAM, at least 16.
+    /// How many of the policy's next demotion candidates are armed for sampling each epoch
+    /// (their mapping zapped, so that a touch is seen before they are demoted: CLOCK's second
+    /// chance, spent where the policy learns the most). nil: the high watermark's worth of
+    /// pages, at least 64. Pages already armed cost nothing.
     public var samplePagesPerEpoch: Int?
     /// Background demotion bandwidth, MB/s (0: unlimited).
     public var migrationRateLimitMBps = 0.0
     /// The controller's settings. The defaults keep more headroom than a replay's (watermarks at
-    /// 2%, 5%, 10% of DRAM) so that bursts of page-ins find free frames without direct reclaim.
+    /// 1%, 2%, 4% of DRAM): the daemon acts every epoch, not on every access, so a burst of
+    /// page-ins must find free frames already there.
     public var controller: ControllerConfig
     /// Policy options (`name=value`), as `tiermem replay --policy-option` takes them.
     public var policyOptions = PolicyOptions()
@@ -26,9 +29,9 @@ public struct DaemonConfiguration: Sendable {
 
     public init() {
         var controller = ControllerConfig()
-        controller.minWatermark = 0.02
-        controller.lowWatermark = 0.05
-        controller.highWatermark = 0.10
+        controller.minWatermark = 0.01
+        controller.lowWatermark = 0.02
+        controller.highWatermark = 0.04
         controller.epochAccesses = 256
         controller.compressionRatio = 1  // the arena counts compressed pages logically
         controller.compressibleFraction = 1  // the arena decides per page, by really compressing
@@ -86,7 +89,6 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     private var stopRequested = false
     private var snapshot: DaemonStats
     private var position: UInt64 = 0
-    private var sampleHand = 0
     private let samplePages: Int
     private let highWatermarkPages: Int
 
@@ -101,8 +103,8 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         if let problem = configuration.controller.problem() { throw LiveArenaError.configuration("daemon controller: \(problem)") }
         controller = Controller(layout: layout, policy: policy, executor: executor, config: configuration.controller,
                                 expectedPages: min(arena.pageCount, 1 << 16), pageRange: 0...UInt64(max(arena.pageCount - 1, 0)))
-        samplePages = configuration.samplePagesPerEpoch ?? max(16, arena.dramCapacityPages / 64)
         highWatermarkPages = Int(Double(arena.dramCapacityPages) * configuration.controller.highWatermark)
+        samplePages = configuration.samplePagesPerEpoch ?? max(64, highWatermarkPages)
         snapshot = DaemonStats(policy: Policy.name, epochs: 0, eventsFed: 0, pagesSampled: 0, counters: EngineCounters(),
                                cpuNanoseconds: 0, wallNanoseconds: 0, forecast: nil, psiSomeAvg10: nil)
         let thread = Thread { [unowned self] in self.run() }
@@ -136,6 +138,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             if let pressure { controller.observePressureStall(someAvg10: pressure) }
             try? controller.tick(now: monotonicNanoseconds())
             sampled += armSample()
+            demoteColdPages()
             epochs += 1
 
             let cpuUsed = threadCPUNanoseconds() - cpuStart
@@ -179,20 +182,20 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         }
     }
 
-    /// Arms the next `samplePages` pages of a hand sweeping the arena (pages not in DRAM are
-    /// skipped by the arena).
-    private func armSample() -> Int {
-        let count = min(samplePages, arena.pageCount)
-        var armed = 0
-        let end = sampleHand + count
-        if end <= arena.pageCount {
-            armed = (try? arena.sample(pages: sampleHand..<end)) ?? 0
-        } else {
-            armed = (try? arena.sample(pages: sampleHand..<arena.pageCount)) ?? 0
-            armed += (try? arena.sample(pages: 0..<(end - arena.pageCount))) ?? 0
+    /// Cold-hinted pages leave DRAM once they go one epoch untouched (the allocator's `.cold`
+    /// hint: such objects are written once and rarely read). The controller hears of each.
+    private func demoteColdPages() {
+        let scan = max(256, arena.pageCount / 64)
+        for (page, location) in arena.demoteUntouchedColdPages(scan: scan, target: .compressed(arena.defaultCodec)) {
+            controller.observedDemotion(page: UInt64(page), to: location == .pmem ? TierLayout.pmem : TierLayout.compressed)
         }
-        sampleHand = end % arena.pageCount
-        return armed
+    }
+
+    /// Arms sampling on the policy's next demotion candidates: a touched one reaches the
+    /// controller as a hit (and moves away from the tail) before reclaim gets to it.
+    private func armSample() -> Int {
+        let pages = controller.policy.demotionCandidates(limit: samplePages).map { numbers[$0] }
+        return (try? arena.sample(pages: pages)) ?? 0
     }
 }
 

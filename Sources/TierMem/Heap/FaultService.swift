@@ -49,6 +49,7 @@ final class FaultService: @unchecked Sendable {
             pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: stopDescriptor, events: Int16(POLLIN), revents: 0),
         ]
+        var previousFault: UInt64 = 0
         while true {
             let ready = poll(&fds, 2, -1)
             if ready < 0 {
@@ -56,10 +57,12 @@ final class FaultService: @unchecked Sendable {
                 fatalError("tiermem fault service: poll: \(String(cString: strerror(errno)))")
             }
             if fds[1].revents != 0 { return }
-            // Faults come in bursts (a scan, a phase change): after serving one, keep reading
-            // for a short while before sleeping in poll, so the next fault of the burst is
-            // served without a wake-up. Costs at most `spinNanoseconds` of CPU per burst.
+            // Faults come in bursts (a scan, a phase change): inside a burst (this fault came
+            // within `spinNanoseconds` of the previous one), keep reading for that long before
+            // sleeping in poll, so the burst's next fault needs no wake-up. A lone fault sleeps
+            // at once, so sporadic faults cost no spinning.
             var lastFault = monotonicNanoseconds()
+            var spinning = lastFault - previousFault < spinNanoseconds
             while true {
                 let count = ctl_uffd_read_faults(descriptor, &addresses, &flags, 64)
                 if count < 0 {
@@ -67,12 +70,15 @@ final class FaultService: @unchecked Sendable {
                     fatalError("tiermem fault service: read(userfaultfd): \(String(cString: strerror(errno)))")
                 }
                 if count == 0 {
-                    if monotonicNanoseconds() - lastFault > spinNanoseconds { break }
+                    if !spinning || monotonicNanoseconds() - lastFault > spinNanoseconds { break }
                     continue
                 }
                 for index in 0..<Int(count) { handler(addresses[index], flags[index]) }
-                lastFault = monotonicNanoseconds()
+                let now = monotonicNanoseconds()
+                spinning = spinning || now - lastFault < spinNanoseconds
+                lastFault = now
             }
+            previousFault = lastFault
         }
     }
 }

@@ -234,7 +234,7 @@ public final class LiveArena: @unchecked Sendable {
     }
 
     /// Marks pages as holding cold-hinted allocations (or clears the mark): reclaim demotes them
-    /// first, without a second chance, and `coldDRAMPages` lists them for a daemon to demote early.
+    /// first, without a second chance, and `demoteUntouchedColdPages` lets a daemon demote them early.
     public func markCold(pages: Range<Int>, _ cold: Bool = true) throws {
         guard !pages.isEmpty else { return }
         try checkRange(pages.lowerBound)
@@ -242,15 +242,27 @@ public final class LiveArena: @unchecked Sendable {
         for page in pages { locks.withLock(page: page) { states[page].isColdHint = cold } }
     }
 
-    /// Cold-hinted pages now in DRAM, at most `limit` of them.
-    public func coldDRAMPages(limit: Int) -> [Int] {
-        var found: [Int] = []
-        for page in 0..<pageCount where found.count < limit {
+    /// Second-chance demotion of cold-hinted DRAM pages, for a daemon: looks at up to `scan`
+    /// pages from where the last call stopped; a cold-hinted DRAM page armed for sampling and not
+    /// touched since is demoted (to `target`), one not yet armed is armed. Returns the pages
+    /// demoted and where they went.
+    public func demoteUntouchedColdPages(scan: Int, target: DemotionTarget) -> [(page: Int, location: Location)] {
+        guard mode != .dramOnly, pageCount > 0 else { return [] }
+        var demoted: [(page: Int, location: Location)] = []
+        for _ in 0..<min(scan, pageCount) {
+            let page = counters.advanceColdHand(pageCount: pageCount)
             locks.withLock(page: page) {
-                if states[page].isColdHint && states[page].location == .dram { found.append(page) }
+                guard states[page].isColdHint, states[page].location == .dram else { return }
+                if states[page].isSampled {
+                    if let state = try? demoteLocked(page, target: target, reason: .requested) {
+                        demoted.append((page, Self.publicLocation(state)))
+                    }
+                } else if (try? zap(page)) != nil {
+                    states[page].isSampled = true
+                }
             }
         }
-        return found
+        return demoted
     }
 
     /// What the arena saw happen to a page that a daemon steering it needs to know.

@@ -51,5 +51,7 @@ public struct HotnessPolicy: PlacementPolicy {
         }
     }
 
+    public func demotionCandidates(limit: Int) -> [PageID] { lists.fromTail(0, limit: limit) }
+
     public var memoryBytes: Int { lists.memoryBytes }
 }

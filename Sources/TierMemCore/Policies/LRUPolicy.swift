@@ -21,5 +21,7 @@ public struct LRUPolicy: PlacementPolicy {
     public mutating func removed(_ id: PageID) { lists.remove(id) }
     @inlinable
     public mutating func freed(_ id: PageID) { lists.remove(id) }
+    public func demotionCandidates(limit: Int) -> [PageID] { lists.fromTail(0, limit: limit) }
+
     public var memoryBytes: Int { lists.memoryBytes }
 }

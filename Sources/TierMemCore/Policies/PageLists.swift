@@ -54,6 +54,17 @@ public struct PageLists {
     /// The page before `id` towards the head.
     @inlinable public func before(_ id: PageID) -> PageID? { nodes[Int(id)].previous == Self.none ? nil : nodes[Int(id)].previous }
 
+    /// Up to `limit` pages of `list` from its tail towards its front.
+    public func fromTail(_ list: Int, limit: Int) -> [PageID] {
+        var pages: [PageID] = []
+        var candidate = tail(list)
+        while let id = candidate, pages.count < limit {
+            pages.append(id)
+            candidate = before(id)
+        }
+        return pages
+    }
+
     @inlinable
     public func pushFront(_ id: PageID, list: Int) {
         let i = Int(id)

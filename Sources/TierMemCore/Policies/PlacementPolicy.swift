@@ -69,6 +69,10 @@ public protocol PlacementPolicy {
     /// (a policy that forecasts demand takes its window signals from their differences).
     /// Default: none.
     mutating func epoch(now: UInt64, table: PageTable, counters: EngineCounters, demote: inout [PageID])
+    /// Up to `limit` DRAM pages the policy would demote next, coldest first, without changing
+    /// anything: the live daemon samples these so that a touched one is seen before it is
+    /// demoted (a second chance). Default: none (the daemon then samples nothing for the policy).
+    func demotionCandidates(limit: Int) -> [PageID]
     /// Bytes of policy state.
     var memoryBytes: Int { get }
 }
@@ -80,6 +84,7 @@ extension PlacementPolicy {
     public mutating func placeNewPage(_ id: PageID, page: UInt64) -> UInt8 { TierLayout.dram }
     public mutating func accessedInPlace(_ id: PageID, tier: UInt8, _ access: AccessContext) -> Bool { true }
     public mutating func epoch(now: UInt64, table: PageTable, counters: EngineCounters, demote: inout [PageID]) {}
+    public func demotionCandidates(limit: Int) -> [PageID] { [] }
 }
 
 /// `key=value` settings of a policy, from `--policy-option` flags or a profile.

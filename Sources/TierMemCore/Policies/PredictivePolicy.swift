@@ -141,6 +141,8 @@ public struct PredictivePolicy: PlacementPolicy {
         demote.append(contentsOf: pool.prefix(wanted).map(\.0))
     }
 
+    public func demotionCandidates(limit: Int) -> [PageID] { lists.fromTail(0, limit: limit) }
+
     public var memoryBytes: Int {
         lists.memoryBytes + last.memoryBytes + gap.memoryBytes + stamp.memoryBytes + forecaster.stateBytes
     }

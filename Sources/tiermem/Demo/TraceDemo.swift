@@ -1,21 +1,13 @@
-import ArgumentParser
 import Foundation
 import TierMemCore
 import TierMemSim
 import TierMemTrace
 
-/// The README's main job. For now: import a shipped trace, summarise it, replay it with every
-/// policy, and compare the shipped traces side by side. Later issues widen it to run the live heap.
-struct DemoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "demo",
-        abstract: "Import a shipped trace, summarise it, replay it with every policy, and compare the shipped traces.")
-
-    @Option(help: "The folder of shipped traces.")
-    var traces = "traces"
-
-    @Option(help: "The CSV trace to import (inside --traces).")
-    var sample = "kv-sample.csv"
+/// `tiermem demo --traces`: the offline side. Import a shipped trace, summarise it, replay it
+/// with every policy, and compare the shipped traces side by side.
+struct TraceDemo {
+    var traces: String
+    var sample: String
 
     func run() throws {
         let scratch = NSTemporaryDirectory() + "tiermem-demo-\(getpid())"

@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import TierMem
+import TierMemCore
+
+struct KeyValueDemoSettings {
+    var workload = KeyValueWorkload.Settings()
+    var verbose = false
+    var runs = 1
+}
+
+/// `tiermem demo`: the key-value workload on the real heap under four configurations.
+struct LiveDemo {
+    let settings: KeyValueDemoSettings
+
+    struct Outcome {
+        var name: String
+        var dramCapPages: Int
+        var usedPages: Int
+        var result: KeyValueWorkload.Result
+        /// Faults and demotions during the timed run only (not the load, not the final check).
+        var faults: Int
+        var demotions: Int
+        /// Values that failed the final check of every key.
+        var corruptAtEnd: Int
+        var arena: LiveArenaStats
+        var daemon: DaemonStats?
+        /// The daemon's CPU share of one core during the timed run.
+        var daemonCPUShare: Double?
+    }
+
+    func run() throws {
+        let corpus = try PageCorpus()
+        let workload = settings.workload
+        let probe = UserfaultfdProbe.run()
+        print("== TierMem live demo: \(Format.count(UInt64(workload.keys))) keys (\(Int(workload.activeShare * 100))% active, the rest "
+              + "archive values hinted cold), about \(Format.bytes(UInt64(workload.approximateFootprintBytes))) of values, "
+              + "\(Format.count(UInt64(workload.operations))) operations per configuration, seed \(workload.seed)")
+        print("   \(probe.description.split(separator: "\n").first ?? "")")
+        print("   values are slices of real page contents (\(corpus.sources.count) files); every read compares the whole value\n")
+
+        // All DRAM first: it measures the footprint in pages that the capped runs are sized from.
+        let generous = ByteCount(UInt64(workload.approximateFootprintBytes) * 3)
+        var configurations: [(name: String, tiers: String, policy: (any PlacementPolicy.Type)?)] =
+            [("all DRAM", "dram:\(generous.exactDescription)", nil)]
+        var runsByConfiguration: [[Outcome]] = [[try runOne(name: configurations[0].name, tiers: configurations[0].tiers, daemon: nil, corpus: corpus)]]
+        let used = runsByConfiguration[0][0].usedPages
+        let pageSize = UInt64(runsByConfiguration[0][0].arena.pageSize)
+        for (name, share, policy) in [("reactive LRU, DRAM 50%", 0.5, LRUPolicy.self as any PlacementPolicy.Type),
+                                      ("predictive, DRAM 50%", 0.5, PredictivePolicy.self),
+                                      ("predictive, DRAM 75%", 0.75, PredictivePolicy.self)] {
+            let dram = UInt64(Double(used) * share) * pageSize
+            // Logical compressed capacity: every page could land there, with room for churn.
+            let compressed = UInt64(used) * 2 * pageSize
+            configurations.append((name, "dram:\(ByteCount(dram).exactDescription);compressed:\(ByteCount(compressed).exactDescription)", policy))
+            runsByConfiguration.append([])
+        }
+        for run in 0..<settings.runs {
+            for (index, configuration) in configurations.enumerated() where run > 0 || index > 0 {
+                runsByConfiguration[index].append(try runOne(name: configuration.name, tiers: configuration.tiers,
+                                                             daemon: configuration.policy, corpus: corpus))
+            }
+        }
+        // The median run by throughput stands for its configuration.
+        let outcomes = runsByConfiguration.map { runs in
+            runs.sorted { $0.result.operationsPerSecond < $1.result.operationsPerSecond }[runs.count / 2]
+        }
+        let allDRAM = outcomes[0]
+        if settings.runs > 1 { print("\n(median of \(settings.runs) runs per configuration by throughput)") }
+        print(table(outcomes, baseline: allDRAM))
+        if settings.verbose {
+            for outcome in outcomes {
+                print("\n-- \(outcome.name)\n\(outcome.arena)")
+                if let daemon = outcome.daemon { print("\(daemon)\ncontroller: \(daemon.counters)") }
+            }
+        }
+        let corrupt = runsByConfiguration.joined().reduce(0) { $0 + $1.result.corruptValues + $1.corruptAtEnd }
+        print(corrupt == 0 ? "\nevery value verified intact in every configuration" : "\n\(corrupt) VALUES WERE CORRUPTED")
+        if corrupt != 0 { throw ExitCode.failure }
+    }
+
+    private func runOne(name: String, tiers: String, daemon: (any PlacementPolicy.Type)?, corpus: PageCorpus) throws -> Outcome {
+        let heap = try TieredHeap(tiers: tiers)
+        // The daemon runs from the start, as in a service: the load's demotions happen during the load.
+        if let daemon { try heap.startDaemon(daemon) }
+        let workload = KeyValueWorkload(heap: heap, settings: settings.workload, corpus: corpus)
+        let loadStart = Date()
+        try workload.load()
+        let heapStats = heap.stats()
+        let used = heapStats.slabPages + heapStats.runPages
+        let interactive = isatty(STDERR_FILENO) == 1
+        var lastQuarter = 0
+        print("-- \(name): tiers \(tiers); loaded \(Format.count(UInt64(used))) pages in \(String(format: "%.1f", Date().timeIntervalSince(loadStart))) s")
+        let before = heap.arena.stats()
+        let daemonBefore = heap.daemonStats
+        let result = workload.run { done, total, elapsed, stats in
+            let line = String(format: "   %3.0f%%  %8.0f ops/s  DRAM %@ of %@  compressed %@ pages  faults %@  demotions %@",
+                              Double(done) / Double(total) * 100, Double(done) / max(elapsed, 1e-3),
+                              Format.count(UInt64(stats.dramPages)), Format.count(UInt64(stats.dramCapacityPages)),
+                              Format.count(UInt64(stats.compressedPages)), Format.count(UInt64(stats.missingFaults - before.missingFaults)),
+                              Format.count(UInt64(Self.demotions(stats) - Self.demotions(before))))
+            if interactive {
+                FileHandle.standardError.write(("\r" + line + "\u{1B}[K").data(using: .utf8)!)
+            } else if done * 4 / total > lastQuarter {
+                lastQuarter = done * 4 / total
+                print(line)
+            }
+        }
+        if interactive { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!) }
+        let after = heap.arena.stats()
+        let daemonAfter = heap.daemonStats
+        var cpuShare: Double?
+        if let daemonBefore, let daemonAfter, daemonAfter.wallNanoseconds > daemonBefore.wallNanoseconds {
+            cpuShare = Double(daemonAfter.cpuNanoseconds - daemonBefore.cpuNanoseconds)
+                / Double(daemonAfter.wallNanoseconds - daemonBefore.wallNanoseconds)
+        }
+        heap.stopDaemon()
+        let corrupt = workload.verifyAll()
+        return Outcome(name: name, dramCapPages: heap.arena.dramCapacityPages, usedPages: used, result: result,
+                       faults: after.missingFaults - before.missingFaults, demotions: Self.demotions(after) - Self.demotions(before),
+                       corruptAtEnd: corrupt, arena: after, daemon: daemonAfter, daemonCPUShare: cpuShare)
+    }
+
+    private static func demotions(_ stats: LiveArenaStats) -> Int {
+        stats.demotionsToCompressed + stats.demotionsToPMEM + stats.demotionsToZero
+    }
+
+    private func table(_ outcomes: [Outcome], baseline: Outcome) -> String {
+        var rows = [["configuration", "ops/s", "vs all-DRAM", "p50", "p99", "DRAM used (mean)", "kept out of DRAM",
+                     "faults (run)", "demotions (run)", "daemon CPU (run)", "verified"]]
+        for outcome in outcomes {
+            let result = outcome.result
+            let pageSize = UInt64(outcome.arena.pageSize)
+            let out = 1 - result.meanDRAMPages / Double(max(outcome.usedPages, 1))
+            rows.append([
+                outcome.name,
+                Format.count(UInt64(result.operationsPerSecond)),
+                String(format: "%+.1f%%", (result.operationsPerSecond / baseline.result.operationsPerSecond - 1) * 100),
+                Format.duration(Double(result.latency.value(atPercentile: 50))),
+                Format.duration(Double(result.latency.value(atPercentile: 99))),
+                Format.bytes(UInt64(result.meanDRAMPages) * pageSize),
+                outcome.name == baseline.name ? "-" : Format.percent(max(0, out)),
+                Format.count(UInt64(outcome.faults)),
+                Format.count(UInt64(outcome.demotions)),
+                outcome.daemonCPUShare.map { String(format: "%.1f%%", $0 * 100) } ?? "-",
+                result.corruptValues + outcome.corruptAtEnd == 0 ? "yes" : "NO (\(result.corruptValues + outcome.corruptAtEnd))",
+            ])
+        }
+        return Format.table(rows)
+    }
+}
