@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
     ],
     targets: [
         // C libraries the runtime moves bytes with. Each is a system library found by pkg-config;
@@ -37,7 +38,10 @@ let package = Package(
         .target(name: "TierMemSim", dependencies: ["TierMemCore", "TierMemTrace", "TierMemModel"]),
         .target(
             name: "TierMem",
-            dependencies: ["TierMemCore", "TierMemModel", "TierMemTrace", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd"]
+            dependencies: [
+                "TierMemCore", "TierMemModel", "TierMemTrace", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
         ),
         .target(name: "TierMemC", dependencies: ["TierMem", "TierMemCore"]),
         .executableTarget(
@@ -65,7 +69,10 @@ let package = Package(
         .testTarget(name: "tiermemTests", dependencies: ["tiermem"]),
         .testTarget(
             name: "TierMemTests",
-            dependencies: ["TierMem", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd"]
+            dependencies: [
+                "TierMem", "TierMemCore", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
     ]
 )

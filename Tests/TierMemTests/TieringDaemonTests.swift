@@ -1,4 +1,5 @@
 import Foundation
+import MetricsTestKit
 import Testing
 import TierMem
 import TierMemCore
@@ -52,5 +53,24 @@ struct TieringDaemonTests {
         #expect(stats.policy == "predictive")
         #expect(stats.forecast != nil)
         #expect(result.heap.daemonStats == nil, "stopped")
+    }
+
+    @Test("the daemon publishes the heap's figures as swift-metrics counters and gauges")
+    func metrics() throws {
+        let factory = TestMetrics()
+        let heap = try TieredHeap(tiers: "dram:256KiB;compressed:1MiB")
+        var configuration = DaemonConfiguration()
+        configuration.metricsFactory = factory
+        configuration.metricsHeapName = "test"
+        try heap.startDaemon(LRUPolicy.self, configuration: configuration)
+        let objects = try (0..<48).map { _ in try heap.allocate(byteCount: 16 << 10) }  // 768 KiB over 256 KiB of DRAM
+        for object in objects { memset(object, 7, 16 << 10) }
+        usleep(100_000)
+        heap.stopDaemon()
+        let missing = factory.counters(label: "tiermem_faults", dimensions: [("heap", "test"), ("kind", "missing")])
+        #expect(missing.first.map { $0.totalValue } ?? 0 >= Int64(heap.arena.dramCapacityPages))
+        let dram = try factory.expectGauge("tiermem_pages", [("heap", "test"), ("tier", "dram")])
+        #expect(dram.lastValue.map { $0 > 0 && $0 <= Double(heap.arena.dramCapacityPages) } == true)
+        #expect(factory.counterTotal(label: "tiermem_demotions") > 0)
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Glibc
 import TierMemCore
@@ -26,6 +27,10 @@ public struct DaemonConfiguration: Sendable {
     public var policyOptions = PolicyOptions()
     /// A trained model to warm-start the predictive policy's forecaster.
     public var model: ModelFile?
+    /// Where the heap's counters and gauges go (`HeapMetrics`); nil: swift-metrics' bootstrapped
+    /// factory (`MetricsSystem.factory`). `metricsHeapName` is their `heap` dimension.
+    public var metricsFactory: MetricsFactory?
+    public var metricsHeapName = "default"
 
     public init() {
         var controller = ControllerConfig()
@@ -91,6 +96,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     private var position: UInt64 = 0
     private let samplePages: Int
     private let highWatermarkPages: Int
+    private let metrics: HeapMetrics
 
     init(arena: LiveArena, policy: Policy, configuration: DaemonConfiguration) throws {
         self.arena = arena
@@ -104,6 +110,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         controller = Controller(layout: layout, policy: policy, executor: executor, config: configuration.controller,
                                 expectedPages: min(arena.pageCount, 1 << 16), pageRange: 0...UInt64(max(arena.pageCount - 1, 0)))
         highWatermarkPages = Int(Double(arena.dramCapacityPages) * configuration.controller.highWatermark)
+        metrics = HeapMetrics(heapName: configuration.metricsHeapName, factory: configuration.metricsFactory ?? MetricsSystem.factory)
         samplePages = configuration.samplePagesPerEpoch ?? max(64, highWatermarkPages)
         snapshot = DaemonStats(policy: Policy.name, epochs: 0, eventsFed: 0, pagesSampled: 0, counters: EngineCounters(),
                                cpuNanoseconds: 0, wallNanoseconds: 0, forecast: nil, psiSomeAvg10: nil)
@@ -144,12 +151,12 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             let cpuUsed = threadCPUNanoseconds() - cpuStart
             let forecast = (controller.policy as? PredictivePolicy)?.lastForecast
             let now = monotonicNanoseconds()
-            lock.withLock {
-                snapshot = DaemonStats(
-                    policy: Policy.name, epochs: epochs, eventsFed: fed, pagesSampled: sampled, counters: controller.counters,
-                    cpuNanoseconds: threadCPUNanoseconds() - cpuStarted, wallNanoseconds: now - started,
-                    forecast: forecast, psiSomeAvg10: pressure)
-            }
+            let current = DaemonStats(
+                policy: Policy.name, epochs: epochs, eventsFed: fed, pagesSampled: sampled, counters: controller.counters,
+                cpuNanoseconds: threadCPUNanoseconds() - cpuStarted, wallNanoseconds: now - started,
+                forecast: forecast, psiSomeAvg10: pressure)
+            metrics.update(arena.stats(), daemon: current)
+            lock.withLock { snapshot = current }
             // Sleep out the epoch, longer if this epoch's CPU would exceed the budget — unless
             // DRAM is short of its headroom: demoting then is work owed to the application's
             // page-ins. At most ten epochs' sleep, so one heavy epoch cannot blind the daemon.
