@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(
             name: "TierMemTests",
             dependencies: [
-                "TierMem", "TierMemCore", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd",
+                "TierMem", "TierMemCore", "TierMemTrace", "CTierLinux", "CMemkind", "CPmem", "CLZ4", "CZstd",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),

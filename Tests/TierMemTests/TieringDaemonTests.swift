@@ -2,6 +2,7 @@ import Foundation
 import MetricsTestKit
 import Testing
 import TierMem
+import TierMemTrace
 import TierMemCore
 
 @Suite("Tiering daemon: the replay's controller and policy steering the live heap", .serialized)
@@ -72,5 +73,35 @@ struct TieringDaemonTests {
         let dram = try factory.expectGauge("tiermem_pages", [("heap", "test"), ("tier", "dram")])
         #expect(dram.lastValue.map { $0 > 0 && $0 <= Double(heap.arena.dramCapacityPages) } == true)
         #expect(factory.counterTotal(label: "tiermem_demotions") > 0)
+    }
+
+    @Test("the recorder writes the sampled live access stream as a .tmt trace that reads back")
+    func recordsATrace() throws {
+        let path = NSTemporaryDirectory() + "tiermem-recording-\(UUID().uuidString).tmt"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let heap = try TieredHeap(tiers: "dram:256KiB;compressed:1MiB")
+        var configuration = DaemonConfiguration()
+        configuration.recordPath = path
+        try heap.startDaemon(LRUPolicy.self, configuration: configuration)
+        let objects = try (0..<48).map { _ in try heap.allocate(byteCount: 16 << 10) }
+        for object in objects { memset(object, 3, 16 << 10) }
+        for object in objects.prefix(8) { heap.deallocate(object) }
+        usleep(50_000)
+        heap.stopDaemon()
+        let reader = try TMTReader(path: path)
+        #expect(reader.header.clock == .nanoseconds && reader.header.pageSize == UInt32(heap.arena.pageSize))
+        var reads = 0, frees = 0, lastTime: UInt64 = 0
+        var batch: [TraceEvent] = []
+        while try reader.nextBatch(into: &batch) {
+            for event in batch {
+                #expect(event.address < UInt64(heap.arena.byteCount))
+                #expect(event.time >= lastTime)
+                lastTime = event.time
+                if event.operation == .read { reads += 1 } else if event.operation == .free { frees += 1 }
+            }
+        }
+        #expect(reads >= heap.arena.stats().missingFaults - 1)
+        #expect(frees == 8 * 4, "eight 16 KiB runs freed: 32 pages")
+        for object in objects.dropFirst(8) { heap.deallocate(object) }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import TierMemCore
 import TierMemModel
+import TierMemTrace
 
 /// How the tiering daemon runs.
 public struct DaemonConfiguration: Sendable {
@@ -31,6 +32,10 @@ public struct DaemonConfiguration: Sendable {
     /// factory (`MetricsSystem.factory`). `metricsHeapName` is their `heap` dimension.
     public var metricsFactory: MetricsFactory?
     public var metricsHeapName = "default"
+    /// Records the sampled live access stream as a `.tmt` trace here (touches as page reads at
+    /// arena-relative addresses, frees as frees, nanosecond clock), so production behaviour can
+    /// be replayed and tuned offline. Written under a temporary name, complete when the daemon stops.
+    public var recordPath: String?
 
     public init() {
         var controller = ControllerConfig()
@@ -59,6 +64,9 @@ public struct DaemonStats: Sendable, CustomStringConvertible {
     /// The latest forecast of page-ins per window (predictive policy only).
     public var forecast: Double?
     public var psiSomeAvg10: Double?
+    /// Events written to the recording, and why recording stopped early (nil: it did not).
+    public var recordedEvents: UInt64 = 0
+    public var recordingError: String?
 
     /// CPU time as a share of one core.
     public var cpuShare: Double { wallNanoseconds == 0 ? 0 : Double(cpuNanoseconds) / Double(wallNanoseconds) }
@@ -68,6 +76,8 @@ public struct DaemonStats: Sendable, CustomStringConvertible {
             + "\(counters.backgroundDemotions) background demotions, CPU \(String(format: "%.2f", cpuShare * 100))% of a core"
         if let forecast { text += String(format: ", forecast %.1f page-ins/window", forecast) }
         if let psiSomeAvg10 { text += String(format: ", PSI some avg10 %.2f", psiSomeAvg10) }
+        if recordedEvents > 0 { text += ", \(recordedEvents) events recorded" }
+        if let recordingError { text += "; recording stopped: \(recordingError)" }
         return text
     }
 }
@@ -97,6 +107,9 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     private let samplePages: Int
     private let highWatermarkPages: Int
     private let metrics: HeapMetrics
+    private var recorder: TMTWriter?
+    private var recordingError: String?
+    private var started: UInt64 = 0
 
     init(arena: LiveArena, policy: Policy, configuration: DaemonConfiguration) throws {
         self.arena = arena
@@ -111,6 +124,12 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
                                 expectedPages: min(arena.pageCount, 1 << 16), pageRange: 0...UInt64(max(arena.pageCount - 1, 0)))
         highWatermarkPages = Int(Double(arena.dramCapacityPages) * configuration.controller.highWatermark)
         metrics = HeapMetrics(heapName: configuration.metricsHeapName, factory: configuration.metricsFactory ?? MetricsSystem.factory)
+        if let path = configuration.recordPath {
+            let header = TraceHeader(pageSize: UInt32(arena.pageSize), clock: .nanoseconds, producer: "tiermem live recorder (sampled accesses)")
+            do { recorder = try TMTWriter(path: path, header: header) } catch {
+                throw LiveArenaError.configuration("cannot record to '\(path)': \(error)")
+            }
+        }
         samplePages = configuration.samplePagesPerEpoch ?? max(64, highWatermarkPages)
         snapshot = DaemonStats(policy: Policy.name, epochs: 0, eventsFed: 0, pagesSampled: 0, counters: EngineCounters(),
                                cpuNanoseconds: 0, wallNanoseconds: 0, forecast: nil, psiSomeAvg10: nil)
@@ -128,7 +147,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     var stats: DaemonStats { lock.withLock { snapshot } }
 
     private func run() {
-        let started = monotonicNanoseconds()
+        started = monotonicNanoseconds()
         let cpuStarted = threadCPUNanoseconds()
         var epochs = 0, fed = 0, sampled = 0
         let bytesPerEpoch = configuration.migrationRateLimitMBps > 0
@@ -154,7 +173,8 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             let current = DaemonStats(
                 policy: Policy.name, epochs: epochs, eventsFed: fed, pagesSampled: sampled, counters: controller.counters,
                 cpuNanoseconds: threadCPUNanoseconds() - cpuStarted, wallNanoseconds: now - started,
-                forecast: forecast, psiSomeAvg10: pressure)
+                forecast: forecast, psiSomeAvg10: pressure,
+                recordedEvents: recorder?.recordsWritten ?? 0, recordingError: recordingError)
             metrics.update(arena.stats(), daemon: current)
             lock.withLock { snapshot = current }
             // Sleep out the epoch, longer if this epoch's CPU would exceed the budget — unless
@@ -168,12 +188,21 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             let elapsed = monotonicNanoseconds() - epochStart
             if elapsed < period { sleepNanoseconds(period - elapsed) }
         }
+        // The last events, then the trace's final chunk.
+        feed(arena.drainEvents(), now: monotonicNanoseconds())
+        do { try recorder?.finish() } catch { recordingError = "\(error)" }
+        let written = recorder?.recordsWritten ?? 0
+        lock.withLock {
+            snapshot.recordedEvents = written
+            snapshot.recordingError = recordingError
+        }
         finished.signal()
     }
 
     /// Hands the arena's events to the controller: touches as accesses, the arena's own
     /// reclaims as observed demotions, discards as frees.
     private func feed(_ events: [LiveArena.Event], now: UInt64) {
+        record(events, now: now)
         for event in events {
             switch event.kind {
             case .touched:
@@ -186,6 +215,26 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             case .discarded:
                 controller.free(page: UInt64(event.page))
             }
+        }
+    }
+
+    /// Appends the touches and frees to the recording; a write error stops the recording (and
+    /// is reported in the stats), never the daemon.
+    private func record(_ events: [LiveArena.Event], now: UInt64) {
+        guard let recorder, recordingError == nil else { return }
+        let time = now - started
+        let size = UInt32(arena.pageSize)
+        do {
+            for event in events {
+                let address = UInt64(event.page * arena.pageSize)
+                switch event.kind {
+                case .touched: try recorder.write(TraceEvent(time: time, operation: .read, address: address, size: size))
+                case .discarded: try recorder.write(TraceEvent(time: time, operation: .free, address: address, size: size))
+                case .reclaimed: break
+                }
+            }
+        } catch {
+            recordingError = "\(error)"
         }
     }
 
