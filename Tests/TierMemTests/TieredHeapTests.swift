@@ -189,3 +189,40 @@ struct TieredHeapTests {
         }
     }
 }
+
+@Suite("TieredHeap: DRAM budget at run time")
+struct DRAMBudgetTests {
+    @Test("shrinking demotes at once, growing gives room back, an impossible shrink is refused; bytes intact")
+    func balloon() throws {
+        let heap = try TieredHeap(tiers: "dram:512KiB;compressed:1MiB")
+        try heap.startDaemon(LRUPolicy.self)
+        let objects = try (0..<24).map { _ in try heap.allocate(byteCount: 48 << 10) }  // 1,152 KiB: 288 pages
+        for (index, object) in objects.enumerated() { memset(object, Int32(index + 1), 48 << 10) }
+        func intact() -> Bool {
+            objects.enumerated().allSatisfy { index, object in
+                (0..<(48 << 10)).allSatisfy { object.load(fromByteOffset: $0, as: UInt8.self) == UInt8(index + 1) }
+            }
+        }
+        try heap.setDRAMBudget(bytes: 128 << 10)
+        #expect(heap.arena.dramCapacityPages == 32)
+        #expect(heap.arena.stats().dramPages <= 32, "shrunk before returning")
+        #expect(heap.daemonStats != nil, "the daemon restarted with the new size")
+        #expect(intact())
+        #expect(heap.arena.stats().dramPages <= 32, "page-ins stay within the new budget")
+
+        try heap.setDRAMBudget(bytes: 2 << 20)  // more than the heap was created with
+        let reclaimsBefore = heap.arena.stats().directReclaims
+        #expect(intact())
+        #expect(heap.arena.stats().directReclaims == reclaimsBefore, "the grown budget holds every page")
+        #expect(heap.arena.stats().dramPages > 32)
+
+        do {
+            try heap.setDRAMBudget(bytes: 4096)
+            Issue.record("DRAM shrank below what the lower tiers can take")
+        } catch {
+            #expect("\(error)".contains("cannot shrink"))
+        }
+        heap.stopDaemon()
+        for object in objects { heap.deallocate(object) }
+    }
+}

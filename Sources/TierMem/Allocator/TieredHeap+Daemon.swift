@@ -22,13 +22,25 @@ extension TieredHeap {
             throw LiveArenaError.configuration("policy \(Policy.name): \(error)")
         }
         let daemon = try TieringDaemon(arena: arena, policy: instance, configuration: configuration)
-        daemonLock.withLock { runningDaemon = daemon }
+        daemonLock.withLock {
+            runningDaemon = daemon
+            restartDaemon = { [unowned self] in try self.startDaemon(Policy.self, configuration: configuration) }
+        }
+    }
+
+    /// Changes the heap's DRAM budget at run time (a balloon): shrinking demotes pages before it
+    /// returns, growing lets page-ins use the room. A running daemon restarts with the new size
+    /// (its watermarks follow DRAM), relearning page hotness from the next samples. Bytes.
+    public func setDRAMBudget(bytes: Int) throws {
+        try arena.setDRAMCapacity(pages: max(1, bytes / arena.pageSize))
+        let restart = daemonLock.withLock { runningDaemon == nil ? nil : restartDaemon }
+        try restart?()
     }
 
     /// Stops the daemon, if one runs; the pages stay where they are.
     public func stopDaemon() {
         let daemon = daemonLock.withLock { () -> DaemonHandle? in
-            defer { runningDaemon = nil }
+            defer { runningDaemon = nil; restartDaemon = nil }
             return runningDaemon
         }
         daemon?.stop()

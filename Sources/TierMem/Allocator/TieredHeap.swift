@@ -28,6 +28,7 @@ public final class TieredHeap: @unchecked Sendable {
     static let groups = Hint.allCases.count
     let daemonLock = NSLock()
     var runningDaemon: DaemonHandle?
+    var restartDaemon: (() throws -> Void)?
 
     public init(_ configuration: LiveArenaConfiguration) throws {
         arena = try LiveArena(configuration)

@@ -47,11 +47,27 @@ final class ArenaCounters: @unchecked Sendable {
         return values
     }
 
-    /// Takes one DRAM frame if fewer than `limit` are in use.
-    func tryReserveDRAM(limit: Int) -> Bool {
+    /// The DRAM limit in pages (it can change at run time: `LiveArena.setDRAMCapacity`).
+    private var dramLimit = 0
+
+    var dramCapacity: Int {
+        get {
+            pthread_mutex_lock(&lock)
+            defer { pthread_mutex_unlock(&lock) }
+            return dramLimit
+        }
+        set {
+            pthread_mutex_lock(&lock)
+            dramLimit = newValue
+            pthread_mutex_unlock(&lock)
+        }
+    }
+
+    /// Takes one DRAM frame if fewer than the limit are in use.
+    func tryReserveDRAM() -> Bool {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
-        guard values.dramPages < limit else { return false }
+        guard values.dramPages < dramLimit else { return false }
         values.dramPages += 1
         return true
     }

@@ -103,7 +103,7 @@ extension LiveArena {
     /// limit (`dramOverdrafts`) rather than leave a faulting thread waiting forever.
     func reserveFrame(avoiding stripe: Int) {
         var idleRounds = 0
-        while !counters.tryReserveDRAM(limit: dramCapacityPages) {
+        while !counters.tryReserveDRAM() {
             if reclaimOneVictim(avoiding: stripe) { continue }
             idleRounds += 1
             if idleRounds > 1000 {
@@ -118,7 +118,7 @@ extension LiveArena {
     /// CLOCK over the arena with sampling as the reference bit: a DRAM page whose mapping was
     /// zapped and not touched since is the victim; a DRAM page not yet zapped is zapped (its
     /// second chance) and passed over. Cold-hinted pages get no second chance. Pages whose stripe is busy are skipped, never waited for.
-    private func reclaimOneVictim(avoiding stripe: Int) -> Bool {
+    func reclaimOneVictim(avoiding stripe: Int) -> Bool {
         for _ in 0..<(2 * pageCount) {
             let page = counters.advanceClockHand(pageCount: pageCount)
             let candidate = locks.stripe(of: page)

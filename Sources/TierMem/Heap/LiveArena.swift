@@ -43,7 +43,8 @@ public final class LiveArena: @unchecked Sendable {
     public let mode: Mode
     public let pageSize: Int
     public let pageCount: Int
-    public let dramCapacityPages: Int
+    /// The DRAM limit in pages now (`setDRAMCapacity` changes it).
+    public var dramCapacityPages: Int { counters.dramCapacity }
     public let userfaultfdAdvice: String
 
     let mapping: ArenaMapping
@@ -65,7 +66,6 @@ public final class LiveArena: @unchecked Sendable {
         pageSize = ArenaMapping.pageSize
         let counts = try configuration.pageCounts(pageSize: pageSize)
         pageCount = counts.dram + counts.pmem + counts.compressed
-        dramCapacityPages = counts.dram
 
         let probe = UserfaultfdProbe.run()
         var chosen: Mode
@@ -123,6 +123,7 @@ public final class LiveArena: @unchecked Sendable {
         states = table.bindMemory(to: PageState.self, capacity: pageCount)
         zeroPage = UnsafeMutableRawPointer.allocate(byteCount: pageSize, alignment: pageSize)
         zeroPage.initializeMemory(as: UInt8.self, repeating: 0, count: pageSize)
+        counters.dramCapacity = counts.dram
 
         if let userfaultfd {
             faultService = try FaultService(userfaultfd: userfaultfd, spinNanoseconds: configuration.faultSpinNanoseconds) {
@@ -230,6 +231,29 @@ public final class LiveArena: @unchecked Sendable {
                 if state.location != .untouched { counters.record(Event(page: page, kind: .discarded)) }
                 states[page] = .untouched
             }
+        }
+    }
+
+    /// Changes the DRAM limit at run time (a balloon: the host takes memory back, or grants
+    /// more). Shrinking demotes pages now, on the calling thread, until DRAM holds at most
+    /// `pages`; growing lets later page-ins use the room. Throws when the lower tiers could not
+    /// hold what DRAM must give up (and then changes nothing).
+    public func setDRAMCapacity(pages: Int) throws {
+        guard mode != .dramOnly else { return }
+        let stats = stats()
+        let lowerFree = (stats.pmemCapacityPages - stats.pmemPages) + (stats.compressedCapacityPages - stats.compressedPages)
+        let needed = max(1, stats.dramPages - lowerFree)
+        guard pages >= needed else {
+            throw LiveArenaError.configuration(
+                "DRAM cannot shrink to \(pages) pages: \(stats.dramPages) are in DRAM and the lower tiers have room for \(lowerFree) more")
+        }
+        counters.dramCapacity = pages
+        var idleRounds = 0
+        while counters.snapshot.dramPages > pages {
+            if reclaimOneVictim(avoiding: -1) { continue }
+            idleRounds += 1
+            if idleRounds > 1000 { break }  // every DRAM page busy for long: page-ins will demote the rest
+            sched_yield()
         }
     }
 
