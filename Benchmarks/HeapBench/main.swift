@@ -2,7 +2,7 @@
 //   fault-in latency (p50, p99; HdrHistogram) from the compressed tier and from PMEM, side by side
 //   with the bare userfaultfd round trip; LZ4 and zstd throughput and ratio on real pages;
 //   demotion and promotion throughput; small-object allocate + free throughput against glibc
-//   malloc and memkind_malloc. `make bench-heap` runs it.
+//   malloc and memkind_malloc; the daemon's CPU at steady state. `make bench-heap` runs it.
 import Foundation
 import Histogram
 import TierMem
@@ -67,5 +67,6 @@ defer {
     // A heap with room for every object in DRAM: this measures the allocator, not tiering.
     let heap = try! TieredHeap(tiers: "dram:64MiB")
     AllocatorThroughput.run(heap: heap, pairs: argument("--pairs", default: 4_000_000))
+    try! DaemonSteadyState.run(seconds: Double(argument("--daemon-seconds", default: 5)))
 }
 print(String(format: "\nzap one page (MADV_DONTNEED): %.2f µs; punch one page (PUNCH_HOLE): %.2f µs", unmap.zap / 1000, unmap.punch / 1000))

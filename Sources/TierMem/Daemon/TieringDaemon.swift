@@ -150,6 +150,8 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         started = monotonicNanoseconds()
         let cpuStarted = threadCPUNanoseconds()
         var epochs = 0, fed = 0, sampled = 0
+        var pressure: Double?
+        let psiEveryEpochs = max(1, Int(1_000_000_000 / configuration.epochNanoseconds))
         let bytesPerEpoch = configuration.migrationRateLimitMBps > 0
             ? Int(configuration.migrationRateLimitMBps * 1e6 * Double(configuration.epochNanoseconds) / 1e9) : Int.max
         while !lock.withLock({ stopRequested }) {
@@ -160,10 +162,14 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             let events = arena.drainEvents()
             fed += events.count
             feed(events, now: epochStart)
-            let pressure = psi.someAvg10()
+            // PSI's avg10 is a ten-second average: reading it every second is plenty.
+            if epochs % psiEveryEpochs == 0 { pressure = psi.someAvg10() }
             if let pressure { controller.observePressureStall(someAvg10: pressure) }
             try? controller.tick(now: monotonicNanoseconds())
-            sampled += armSample()
+            // Sampling serves reclaim: while DRAM has ample free room, nothing is about to be
+            // demoted and the samples would teach nothing.
+            let arenaStats = arena.stats()
+            if arena.dramCapacityPages - arenaStats.dramPages < 2 * highWatermarkPages { sampled += armSample() }
             demoteColdPages()
             epochs += 1
 
@@ -175,13 +181,13 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
                 cpuNanoseconds: threadCPUNanoseconds() - cpuStarted, wallNanoseconds: now - started,
                 forecast: forecast, psiSomeAvg10: pressure,
                 recordedEvents: recorder?.recordsWritten ?? 0, recordingError: recordingError)
-            metrics.update(arena.stats(), daemon: current)
+            metrics.update(arenaStats, daemon: current)
             lock.withLock { snapshot = current }
             // Sleep out the epoch, longer if this epoch's CPU would exceed the budget — unless
             // DRAM is short of its headroom: demoting then is work owed to the application's
             // page-ins. At most ten epochs' sleep, so one heavy epoch cannot blind the daemon.
             let demoted = controller.counters.backgroundDemotions != demotionsBefore
-            let freePages = arena.dramCapacityPages - arena.stats().dramPages
+            let freePages = arena.dramCapacityPages - arenaStats.dramPages
             let underPressure = demoted || freePages < highWatermarkPages
             let budgeted = min(UInt64(Double(cpuUsed) / max(configuration.cpuBudget, 1e-6)), 10 * configuration.epochNanoseconds)
             let period = underPressure ? configuration.epochNanoseconds : max(configuration.epochNanoseconds, budgeted)
