@@ -22,6 +22,8 @@ public struct ReaderFuzzer {
         case costModel = "cost-model"
         /// Forecaster model files (`models/*.json`).
         case modelFile = "model-file"
+        /// Tuning profiles (`tiermem tune` output, `--profile`, `TIERMEM_PROFILE`).
+        case profile
     }
 
     public struct Outcome: Sendable, CustomStringConvertible {
@@ -149,6 +151,16 @@ public struct ReaderFuzzer {
                 guard error.file == "fuzz", !error.reason.isEmpty else { throw violation("an error without file or reason") }
                 return false
             }
+        case .profile:
+            do {
+                let profile = try TuningProfile.decode(Data(input), file: "fuzz")
+                // Whatever loads must be usable: its settings check out again.
+                guard profile.problem() == nil else { throw violation("a profile with a problem loaded") }
+                return true
+            } catch let error as TuningProfileError {
+                guard error.file == "fuzz", !error.reason.isEmpty else { throw violation("an error without file or reason") }
+                return false
+            }
         case .byteCount:
             let text = String(decoding: input, as: UTF8.self)
             do {
@@ -258,7 +270,16 @@ public struct ReaderFuzzer {
         }
         let model = ModelFile(forecaster: forecaster, provenance: ModelProvenance(traces: ["t"], windows: 20, createdBy: "fuzz", heldOut: []))
         let modelFiles = [[UInt8](try model.json())]
+        var tuned = ControllerConfig()
+        tuned.lowWatermark = 0.03
+        tuned.highWatermark = 0.06
+        let profiles = try [
+            TuningProfile(tiers: "dram:25%;compressed:lz4:50%", policy: "hotness", policyOptions: ["window": 5e5, "headroom": 0.05],
+                          controller: tuned, provenance: .init(traces: ["t.tmt"], objective: "time", score: 1.2, defaultScore: 1.4, seed: 1, replays: 28)),
+            TuningProfile(tiers: "dram:64MiB", policy: "lru", policyOptions: [:], controller: ControllerConfig(),
+                          provenance: .init(traces: [], objective: "dram:5%", score: 0.5, defaultScore: 0.7, seed: 2, replays: 9)),
+        ].map { [UInt8](try $0.json()) }
         return [.tmt: tmt, .tmtPayload: payloads, .csv: csv, .lackey: lackey, .tierSpec: tierSpecs, .byteCount: byteCounts,
-                .costModel: costModels, .modelFile: modelFiles]
+                .costModel: costModels, .modelFile: modelFiles, .profile: profiles]
     }
 }

@@ -104,4 +104,26 @@ struct TieringDaemonTests {
         #expect(frees == 8 * 4, "eight 16 KiB runs freed: 32 pages")
         for object in objects.dropFirst(8) { heap.deallocate(object) }
     }
+
+    @Test("TIERMEM_PROFILE starts the daemon with a tuning profile's policy and settings; a bad one is an error")
+    func profileFromEnvironment() throws {
+        let path = NSTemporaryDirectory() + "tiermem-profile-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var controller = ControllerConfig()
+        controller.lowWatermark = 0.03
+        controller.highWatermark = 0.06
+        try TuningProfile(tiers: "dram:25%", policy: "hotness", policyOptions: ["headroom": 0.05], controller: controller,
+                          provenance: .init(traces: [], objective: "time", score: 1, defaultScore: 1, seed: 1, replays: 1)).write(to: path)
+        let heap = try TieredHeap.fromEnvironment(["TIERMEM_TIERS": "dram:256KiB;compressed:1MiB", "TIERMEM_PROFILE": path])
+        let stats = try #require(heap.daemonStats)
+        #expect(stats.policy == "hotness")
+        heap.stopDaemon()
+        try Data("{\"schemaVersion\": 1}".utf8).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try TieredHeap.fromEnvironment(["TIERMEM_TIERS": "dram:256KiB", "TIERMEM_PROFILE": path])
+            Issue.record("a bad profile was accepted")
+        } catch {
+            #expect("\(error)".contains("TIERMEM_PROFILE") && "\(error)".contains("missing field"))
+        }
+    }
 }

@@ -283,3 +283,37 @@ struct CLI {
         #expect(result.stdout.contains("replaying it with every policy"))
     }
 }
+
+@Suite(.serialized) struct TuneCLITests {
+    @Test("tiermem tune writes a profile that replay --profile loads; bad settings are clear errors")
+    func tuneAndReplayWithTheProfile() throws {
+        let dir = NSTemporaryDirectory() + "tiermem-tune-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trace = "\(dir)/z.tmt", held = "\(dir)/h.tmt"
+        #expect(try CLI.run(["trace", "gen", "zipf", "--records", "30000", "--footprint", "2MiB", "-o", trace]).status == 0)
+        #expect(try CLI.run(["trace", "gen", "zipf", "--records", "30000", "--footprint", "2MiB", "--seed", "7", "-o", held]).status == 0)
+        let tune = try CLI.run(["tune", trace, "--policies", "lru,hotness", "--candidates", "5", "--jobs", "2",
+                                "--holdout", held, "--log", "\(dir)/tune.log", "-o", "\(dir)/profile.json"])
+        #expect(tune.status == 0, "\(tune.stderr)")
+        #expect(tune.stdout.contains("best:") && tune.stdout.contains("held out") && tune.stdout.contains("DRAM saved"))
+        let replay = try CLI.run(["replay", trace, "--profile", "\(dir)/profile.json"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let resumed = try CLI.run(["tune", trace, "--policies", "lru,hotness", "--candidates", "5", "--log", "\(dir)/tune.log", "-o", "\(dir)/p2.json"])
+        #expect(resumed.stdout.contains("resuming:"))
+
+        let cases: [([String], String)] = [
+            (["tune", trace, "--param", "speed=1"], "unknown parameter 'speed'"),
+            (["tune", trace, "--objective", "fast"], "expected time, stalls, or dram"),
+            (["tune", "\(dir)/missing.tmt"], "cannot read trace"),
+            (["tune", trace, "--max-migrations", "0", "--policies", "lru", "--candidates", "2", "-o", "\(dir)/never.json"], "no candidate meets"),
+            (["replay", trace, "--profile", "\(dir)/missing.json"], "--profile"),
+        ]
+        for (arguments, fragment) in cases {
+            let result = try CLI.run(arguments)
+            #expect(result.status != 0, "\(arguments) succeeded")
+            #expect((result.stderr + result.stdout).contains(fragment), "\(arguments): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/never.json"))
+    }
+}

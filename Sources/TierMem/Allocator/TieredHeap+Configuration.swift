@@ -10,10 +10,19 @@ extension TieredHeap {
     }
 
     /// A heap configured by the environment: `TIERMEM_TIERS` when set, otherwise
-    /// `MachineMemory.defaultTiers()` (sized from the machine or its cgroup).
+    /// `MachineMemory.defaultTiers()` (sized from the machine or its cgroup). With
+    /// `TIERMEM_PROFILE` naming a tuning profile, its daemon starts too.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TieredHeap {
         let tiers = try TierSpec.fromEnvironment(environment) ?? MachineMemory.defaultTiers()
-        return try TieredHeap(LiveArenaConfiguration(tiers: tiers))
+        let heap = try TieredHeap(LiveArenaConfiguration(tiers: tiers))
+        if let path = environment[TuningProfile.environmentVariable], !path.isEmpty {
+            let profile: TuningProfile
+            do { profile = try TuningProfile.load(path: path) } catch {
+                throw LiveArenaError.configuration("\(TuningProfile.environmentVariable): \(error)")
+            }
+            try heap.startDaemon(profile: profile)
+        }
+        return heap
     }
 }
 

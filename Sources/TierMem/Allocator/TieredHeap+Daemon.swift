@@ -37,6 +37,19 @@ extension TieredHeap {
         try restart?()
     }
 
+    /// Starts the daemon as a tuning profile says (`tiermem tune`'s output): its policy, policy
+    /// options and controller settings (watermarks, promotion rate limit, epoch) on top of
+    /// `configuration`. The profile's tiers are not applied: the heap's own sizes stand.
+    public func startDaemon(profile: TuningProfile, configuration: DaemonConfiguration = DaemonConfiguration()) throws {
+        guard let policy = PolicyRegistry.policy(named: profile.policy) else {
+            throw LiveArenaError.configuration("profile policy '\(profile.policy)' is unknown")
+        }
+        var tuned = configuration
+        tuned.policyOptions = PolicyOptions(profile.policyOptions)
+        tuned.controller = profile.controller.applied(to: configuration.controller)
+        try startDaemon(policy, configuration: tuned)
+    }
+
     /// Stops the daemon, if one runs; the pages stay where they are.
     public func stopDaemon() {
         let daemon = daemonLock.withLock { () -> DaemonHandle? in

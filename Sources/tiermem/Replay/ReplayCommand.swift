@@ -40,7 +40,7 @@ struct ReplayCommand: ParsableCommand {
             for name in PolicyCatalog.names {
                 var other = settings
                 other.policy = name
-                comparison.append(name == policy ? result
+                comparison.append(name == settings.policy ? result
                     : try replayFile(trace, read: read, settings: other, profile: profile, label: "comparing \(name)"))
             }
             try HTMLReport(main: result, comparison: comparison).write(to: report)

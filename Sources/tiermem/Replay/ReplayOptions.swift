@@ -41,6 +41,9 @@ struct ReplayOptions: ParsableArguments {
     @Option(help: "A trained forecaster model file the predictive policy starts from (models/default.json).")
     var model: String?
 
+    @Option(help: "A tuning profile (tiermem tune's output): its tiers (unless --tiers), policy, policy options and controller settings replace the others.")
+    var profile: String?
+
     func tierSpec() throws -> TierSpec {
         do {
             if let tiers { return try TierSpec(parsing: tiers) }
@@ -81,6 +84,16 @@ struct ReplayOptions: ParsableArguments {
         settings.controller = config
         if let model {
             do { settings.forecastModel = try ModelFile.load(path: model) } catch { throw ValidationError("--model: \(error)") }
+        }
+        if let profile {
+            let tuned: TuningProfile
+            do { tuned = try TuningProfile.load(path: profile) } catch { throw ValidationError("--profile: \(error)") }
+            if tiers == nil {
+                do { settings.tiers = try TierSpec(parsing: tuned.tiers) } catch { throw ValidationError("--profile: \(error)") }
+            }
+            settings.policy = tuned.policy
+            settings.policyOptions = PolicyOptions(tuned.policyOptions)
+            settings.controller = tuned.controller.applied(to: settings.controller)
         }
         return settings
     }
