@@ -49,6 +49,7 @@ public final class TuningSearch: @unchecked Sendable {
     private var eventCounts: [String: UInt64] = [:]
     private var profiles: [String: TraceProfile] = [:]
     private var remembered: [String: TuningMeasurement] = [:]
+    private var allDRAMTimes: [String: Double] = [:]
     private var log: FileHandle?
     private let started = Date()
 
@@ -163,17 +164,17 @@ public final class TuningSearch: @unchecked Sendable {
         let key = "\(candidate)|\(trace)|\(events)|\(options.objective)"
         if let known = lock.withLock({ remembered[key] }) { return known }
         let settings = try space.settings(for: candidate, base: base)
-        let allDRAM = try replay(settings: allDRAMSettings(), trace: trace, events: events)
+        let allDRAM = try allDRAMTime(trace: trace, events: events)
         let result = try replay(settings: settings, trace: trace, events: events)
         let accesses = Double(max(result.counters.accesses, 1))
         var measurement = TuningMeasurement(
-            modelledNs: result.modelledNs, allDRAMNs: allDRAM.modelledNs,
+            modelledNs: result.modelledNs, allDRAMNs: allDRAM,
             stallsPerMillion: Double(result.counters.directReclaimStalls) / accesses * 1e6,
             promotionRate: result.promotionRatePercentPerMinute,
             migrationsPerMillion: Double(result.counters.migrations) / accesses * 1e6)
         if case .dram(let slowdown) = options.objective {
             measurement.dramShare = try smallestDRAMShare(settings, trace: trace, events: events,
-                                                          limitNs: allDRAM.modelledNs * (1 + slowdown))
+                                                          limitNs: allDRAM * (1 + slowdown))
         }
         lock.withLock {
             remembered[key] = measurement
@@ -207,11 +208,17 @@ public final class TuningSearch: @unchecked Sendable {
         do { return try TierSpec(tiers: list) } catch { throw TuningError("tiers with DRAM at \(share * 100)%: \(error)") }
     }
 
-    private func allDRAMSettings() throws -> ReplaySettings {
+    /// The modelled time of a trace prefix with every page in DRAM: the yardstick of every
+    /// score on it, replayed once per prefix (two tasks may race to fill it; both get the same).
+    private func allDRAMTime(trace: String, events: UInt64) throws -> Double {
+        let key = "\(trace)|\(events)"
+        if let known = lock.withLock({ allDRAMTimes[key] }) { return known }
         var settings = base
         settings.policy = "lru"
         settings.tiers = try withDRAM(base.tiers, share: 1)
-        return settings
+        let time = try replay(settings: settings, trace: trace, events: events).modelledNs
+        lock.withLock { allDRAMTimes[key] = time }
+        return time
     }
 
     private func replay(settings: ReplaySettings, trace: String, events: UInt64) throws -> ReplayResult {
