@@ -13,7 +13,14 @@ struct TieringDaemonTests {
         let heap = try TieredHeap(tiers: "dram:2MiB;compressed:8MiB")
         let objects = (0..<96).map { _ in try! heap.allocate(byteCount: 64 << 10) }  // 6 MiB
         for (index, object) in objects.enumerated() { memset(object, Int32(index & 0x7F) + 1, 64 << 10) }
-        if let daemon { try heap.startDaemon(daemon) }
+        if let daemon {
+            // Headroom for most of a burst (40% of DRAM), so that reclaiming ahead shows clearly.
+            var configuration = DaemonConfiguration()
+            configuration.controller.minWatermark = 0.1
+            configuration.controller.lowWatermark = 0.2
+            configuration.controller.highWatermark = 0.4
+            try heap.startDaemon(daemon, configuration: configuration)
+        }
         let before = heap.arena.stats().directReclaims
         var random = SystemRandomNumberGenerator()
         for _ in 0..<40 {
