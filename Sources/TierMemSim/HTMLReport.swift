@@ -1,8 +1,7 @@
 import Foundation
 import TierMemCore
 
-/// A replay report as one self-contained HTML page: inline CSS and SVG, no script, no external
-/// file, so it opens offline in any browser and can be mailed as it is.
+/// A replay report as one self-contained HTML page (`HTMLPage`): inline CSS and SVG charts.
 public struct HTMLReport {
     public let main: ReplayResult
     /// Every policy at the same tiers (including `main`), for the comparison chart.
@@ -18,20 +17,7 @@ public struct HTMLReport {
     }
 
     public var html: String {
-        """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8">
-        <title>TierMem replay: \(escape(main.trace)) with \(escape(main.policy))</title>
-        <style>
-        body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 980px; color: #1d2430; }
-        h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
-        table { border-collapse: collapse; } td { padding: 2px 14px 2px 0; vertical-align: top; }
-        td:first-child { color: #5a6473; white-space: nowrap; }
-        svg { background: #fafbfc; border: 1px solid #e3e6ea; }
-        .axis { stroke: #9aa3ad; stroke-width: 1; } .grid { stroke: #e8ebef; stroke-width: 1; }
-        text { font: 11px system-ui, sans-serif; fill: #39414d; }
-        .legend span { display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 14px; vertical-align: -1px; }
-        </style></head><body>
+        HTMLPage.document(title: "TierMem replay: \(main.trace) with \(main.policy)", body: """
         <h1>Replay of \(escape(main.trace)) with <code>\(escape(main.policy))</code></h1>
         <table>\(summaryRows)</table>
         <h2>Tier occupancy over the replay (pages)</h2>
@@ -43,11 +29,10 @@ public struct HTMLReport {
         <h2>Policies at the same tiers</h2>
         \(comparisonChart)
         <p style="color:#5a6473">Modelled times use the cost model (docs/cost-model.md). Made by <code>tiermem replay --report</code>.</p>
-        </body></html>
-        """
+        """)
     }
 
-    static let colors = ["#2f6fdf", "#e08a1e", "#3aa05a", "#b54fb0"]
+    static let colors = HTMLPage.colors
 
     private var summaryRows: String {
         let c = main.counters
@@ -66,9 +51,7 @@ public struct HTMLReport {
         return rows.map { "<tr><td>\(escape($0.0))</td><td>\(escape($0.1))</td></tr>" }.joined()
     }
 
-    private func legend(_ items: [(String, String)]) -> String {
-        "<div class=\"legend\">" + items.map { "<span style=\"background:\($0.1)\"></span>\(escape($0.0))" }.joined() + "</div>"
-    }
+    private func legend(_ items: [(String, String)]) -> String { HTMLPage.legend(items) }
 
     /// Lines over the replay's timeline; y from 0 to `yMax` (or the data's maximum).
     private func lineChart(series: [[Double]], colors: [String], yMax: Double?, percent: Bool) -> String {
@@ -116,8 +99,5 @@ public struct HTMLReport {
         return svg + "</svg>"
     }
 
-    private func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    private func escape(_ text: String) -> String { HTMLPage.escape(text) }
 }

@@ -294,8 +294,10 @@ struct CLI {
         #expect(try CLI.run(["trace", "gen", "zipf", "--records", "30000", "--footprint", "2MiB", "-o", trace]).status == 0)
         #expect(try CLI.run(["trace", "gen", "zipf", "--records", "30000", "--footprint", "2MiB", "--seed", "7", "-o", held]).status == 0)
         let tune = try CLI.run(["tune", trace, "--policies", "lru,hotness", "--candidates", "5", "--jobs", "2",
-                                "--holdout", held, "--log", "\(dir)/tune.log", "-o", "\(dir)/profile.json"])
+                                "--holdout", held, "--log", "\(dir)/tune.log", "-o", "\(dir)/profile.json", "--report", "\(dir)/tune.html"])
         #expect(tune.status == 0, "\(tune.stderr)")
+        let html = try String(contentsOfFile: "\(dir)/tune.html", encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg") && html.contains("polyline") && !html.contains("<script"))
         #expect(tune.stdout.contains("best:") && tune.stdout.contains("held out") && tune.stdout.contains("DRAM saved"))
         let replay = try CLI.run(["replay", trace, "--profile", "\(dir)/profile.json"])
         #expect(replay.status == 0, "\(replay.stderr)")

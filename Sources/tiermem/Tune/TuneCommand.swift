@@ -63,6 +63,9 @@ struct TuneCommand: AsyncParsableCommand {
     @Option(help: "A cost model JSON file, as for replay.")
     var costModel: String?
 
+    @Option(help: "Also write a self-contained HTML report (the Pareto chart of DRAM saved against slowdown, the leaders).")
+    var report: String?
+
     func validate() throws {
         guard candidates >= 1 && candidates <= 10_000 else { throw ValidationError("--candidates: 1 to 10000, got \(candidates)") }
         guard jobs >= 1 else { throw ValidationError("--jobs: at least 1, got \(jobs)") }
@@ -101,24 +104,33 @@ struct TuneCommand: AsyncParsableCommand {
         let defaults = try await search.exhaustive([space.defaults()])[0]
         bar.finish()
         let best = ranked[0]
-        let report = TuneReport(objective: options.objective, best: best, defaults: defaults, ranked: ranked,
+        let summary = TuneReport(objective: options.objective, best: best, defaults: defaults, ranked: ranked,
                                 replays: search.replaysRun, equivalents: search.traceEquivalents,
                                 seconds: Date().timeIntervalSince(started), jobs: jobs)
-        print(report.text)
+        print(summary.text)
         guard best.feasible else {
             print("\nno candidate meets the constraints; the closest is above (exceeding them by \(Format.percent(best.violation))). No profile written.")
             throw ExitCode.failure
         }
 
+        var heldOut: (traces: [String], best: Double, defaults: Double)?
         if !holdout.isEmpty {
             let judge = try TuningSearch(traces: holdout, space: space, base: base, options: options)
             let judged = try await judge.exhaustive([best.candidate, space.defaults()])
             let bestHeld = judged.first { $0.candidate == best.candidate }!, defaultHeld = judged.first { $0.candidate == space.defaults() }!
+            heldOut = (holdout, bestHeld.score, defaultHeld.score)
             print("\nheld out (\(holdout.count) trace\(holdout.count == 1 ? "" : "s"), not tuned on): best \(TuneReport.format(bestHeld.score)), "
                   + "defaults \(TuneReport.format(defaultHeld.score)) (\(options.objective.unit)): "
                   + TuneReport.gain(best: bestHeld.score, defaults: defaultHeld.score))
         }
-        print("\n" + (try await TuneReport.paretoText(search: search, best: best.candidate, defaults: space.defaults())))
+        let pareto = try await TuneReport.pareto(search: search, best: best.candidate, defaults: space.defaults())
+        print("\n" + TuneReport.paretoText(pareto))
+        if let report {
+            try TuningHTMLReport(traces: traces, objective: options.objective, best: best, defaults: defaults,
+                                 leaders: Array(ranked.prefix(10)), heldOut: heldOut, pareto: pareto,
+                                 replays: search.replaysRun, seconds: Date().timeIntervalSince(started)).write(to: report)
+            FileHandle.standardError.write("wrote \(report)\n".data(using: .utf8)!)
+        }
 
         if let grid { try await compareWithGrid(points: grid, space: space, base: base, options: options) }
 
