@@ -86,6 +86,16 @@ static inline uint64_t ctl_atomic_fetch_and(uint64_t *word, uint64_t bits) {
     return __atomic_fetch_and(word, bits, __ATOMIC_ACQ_REL);
 }
 
+/// Reads and writes a byte atomically (acquire / release): a page's kind in the allocator's
+/// metadata, written by the thread that changes it and read by any.
+static inline uint8_t ctl_atomic_load_u8(const uint8_t *byte) {
+    return __atomic_load_n(byte, __ATOMIC_ACQUIRE);
+}
+
+static inline void ctl_atomic_store_u8(uint8_t *byte, uint8_t value) {
+    __atomic_store_n(byte, value, __ATOMIC_RELEASE);
+}
+
 /// Reads `*word` atomically (relaxed: for statistics).
 static inline uint64_t ctl_atomic_load(const uint64_t *word) {
     return __atomic_load_n(word, __ATOMIC_RELAXED);

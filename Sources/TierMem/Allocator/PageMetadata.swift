@@ -50,7 +50,11 @@ final class PageMetadata: @unchecked Sendable {
         free(kinds); free(sizeClasses); free(groups); free(runLengths); free(bitmaps); free(centralCounts)
     }
 
-    func kind(_ page: Int) -> Kind { Kind(rawValue: kinds[page])! }
+    /// A page's kind; read and written atomically, because a departing thread's cache may
+    /// return a slab page (and `stats()` may read kinds) while others allocate.
+    func kind(_ page: Int) -> Kind { Kind(rawValue: ctl_atomic_load_u8(kinds + page))! }
+
+    func setKind(_ page: Int, _ kind: Kind) { ctl_atomic_store_u8(kinds + page, kind.rawValue) }
 
     /// Marks object `index` of slab `page` allocated; false if it already was.
     @inline(__always)

@@ -109,7 +109,7 @@ public final class TieredHeap: @unchecked Sendable {
                 precondition((byteCount + pageSize - 1) / pageSize == length || (byteCount <= SizeClasses.largest && length == 1),
                              "free of \(pointer) with size \(byteCount): it was allocated as \(length) pages")
             }
-            for run in page..<(page + length) { metadata.kinds[run] = PageMetadata.Kind.free.rawValue }
+            for run in page..<(page + length) { metadata.setKind(run, .free) }
             // Give the memory back in every tier before the pages can be reused.
             try? arena.markCold(pages: page..<(page + length), false)
             try? arena.discard(pages: page..<(page + length))
@@ -173,7 +173,7 @@ public final class TieredHeap: @unchecked Sendable {
             guard let page = runs.allocate(1) else { throw outOfMemory(bytes: SizeClasses.sizes[sizeClass]) }
             metadata.sizeClasses[page] = UInt8(sizeClass)
             metadata.groups[page] = UInt8(hint.rawValue)
-            metadata.kinds[page] = PageMetadata.Kind.slab.rawValue
+            metadata.setKind(page, .slab)
             if hint == .cold { try arena.markCold(pages: page..<(page + 1)) }
             let size = SizeClasses.sizes[sizeClass]
             let first = base + UInt(page * pageSize)
@@ -193,8 +193,8 @@ public final class TieredHeap: @unchecked Sendable {
             throw outOfMemory(bytes: byteCount)
         }
         metadata.runLengths[page] = UInt32(pages)
-        for tail in (page + 1)..<(page + pages) { metadata.kinds[tail] = PageMetadata.Kind.runTail.rawValue }
-        metadata.kinds[page] = PageMetadata.Kind.runHead.rawValue
+        for tail in (page + 1)..<(page + pages) { metadata.setKind(tail, .runTail) }
+        metadata.setKind(page, .runHead)
         if hint == .cold { try arena.markCold(pages: page..<(page + pages)) }
         return arena.address(ofPage: page)
     }
@@ -243,7 +243,7 @@ public final class TieredHeap: @unchecked Sendable {
             return emptied
         }
         for page in emptied {
-            metadata.kinds[page] = PageMetadata.Kind.free.rawValue
+            metadata.setKind(page, .free)
             try? arena.markCold(pages: page..<(page + 1), false)
             try? arena.discard(pages: page..<(page + 1))
             runs.free(page, count: 1)
