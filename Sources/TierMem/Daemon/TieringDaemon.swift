@@ -86,6 +86,8 @@ public struct DaemonStats: Sendable, CustomStringConvertible {
 protocol DaemonHandle: AnyObject, Sendable {
     func stop()
     var stats: DaemonStats { get }
+    /// The daemon thread's body.
+    func runLoop()
 }
 
 /// The tiering daemon: every epoch it feeds the arena's events (sampled touches, page-ins,
@@ -133,7 +135,9 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         samplePages = configuration.samplePagesPerEpoch ?? max(64, highWatermarkPages)
         snapshot = DaemonStats(policy: Policy.name, epochs: 0, eventsFed: 0, pagesSampled: 0, counters: EngineCounters(),
                                cpuNanoseconds: 0, wallNanoseconds: 0, forecast: nil, psiSomeAvg10: nil)
-        let thread = Thread { [unowned self] in self.run() }
+        // Through the non-generic `DaemonHandle`, so the thread's closure captures no metatype.
+        let handle: DaemonHandle = self
+        let thread = Thread { [unowned handle] in handle.runLoop() }
         thread.name = "tiermem-daemon"
         thread.start()
     }
@@ -146,7 +150,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
 
     var stats: DaemonStats { lock.withLock { snapshot } }
 
-    private func run() {
+    func runLoop() {
         started = monotonicNanoseconds()
         let cpuStarted = threadCPUNanoseconds()
         var epochs = 0, fed = 0, sampled = 0

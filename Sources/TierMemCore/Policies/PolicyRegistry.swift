@@ -3,10 +3,10 @@
 /// its own list of the same types, because it must name each type statically to specialise the
 /// engine for it; a test checks that the two lists agree.
 public enum PolicyRegistry {
-    public static let all: [any PlacementPolicy.Type] = [
-        LRUPolicy.self, ClockPolicy.self, LFUPolicy.self, ARCPolicy.self, S3FIFOPolicy.self,
-        StaticRatioPolicy.self, HotnessPolicy.self, PredictivePolicy.self, BeladyPolicy.self,
-    ]
+    public static var all: [any PlacementPolicy.Type] {
+        [LRUPolicy.self, ClockPolicy.self, LFUPolicy.self, ARCPolicy.self, S3FIFOPolicy.self,
+         StaticRatioPolicy.self, HotnessPolicy.self, PredictivePolicy.self, BeladyPolicy.self]
+    }
 
     public static var names: [String] { all.map { $0.name } }
 
