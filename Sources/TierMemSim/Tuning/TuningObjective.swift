@@ -2,8 +2,9 @@ import Foundation
 import TierMemCore
 
 /// What `tiermem tune` minimises. Every score is lower-is-better and comparable across traces:
-/// - `time`: modelled time at the given tiers, as a multiple of the same trace's all-DRAM time
-///   (1.20 means 20% slower than if everything fitted in DRAM);
+/// - `time`: modelled time at the given tiers, as a multiple of the same accesses' all-DRAM time
+///   (every access a DRAM access, every first touch a new page: 1.20 means 20% slower than if
+///   everything fitted in DRAM);
 /// - `stalls`: direct-reclaim stalls per million accesses (ties broken by time);
 /// - `dram(slowdown:)`: the smallest DRAM share (of the footprint) whose modelled time stays
 ///   within `slowdown` of all-DRAM — memory saved at a bounded slowdown, as TMO and far-memory

@@ -49,7 +49,6 @@ public final class TuningSearch: @unchecked Sendable {
     private var eventCounts: [String: UInt64] = [:]
     private var profiles: [String: TraceProfile] = [:]
     private var remembered: [String: TuningMeasurement] = [:]
-    private var allDRAMTimes: [String: Double] = [:]
     private var log: FileHandle?
     private let started = Date()
 
@@ -164,8 +163,8 @@ public final class TuningSearch: @unchecked Sendable {
         let key = "\(candidate)|\(trace)|\(events)|\(options.objective)"
         if let known = lock.withLock({ remembered[key] }) { return known }
         let settings = try space.settings(for: candidate, base: base)
-        let allDRAM = try allDRAMTime(trace: trace, events: events)
         let result = try replay(settings: settings, trace: trace, events: events)
+        let allDRAM = allDRAMTime(result.counters)
         let accesses = Double(max(result.counters.accesses, 1))
         var measurement = TuningMeasurement(
             modelledNs: result.modelledNs, allDRAMNs: allDRAM,
@@ -208,17 +207,11 @@ public final class TuningSearch: @unchecked Sendable {
         do { return try TierSpec(tiers: list) } catch { throw TuningError("tiers with DRAM at \(share * 100)%: \(error)") }
     }
 
-    /// The modelled time of a trace prefix with every page in DRAM: the yardstick of every
-    /// score on it, replayed once per prefix (two tasks may race to fill it; both get the same).
-    private func allDRAMTime(trace: String, events: UInt64) throws -> Double {
-        let key = "\(trace)|\(events)"
-        if let known = lock.withLock({ allDRAMTimes[key] }) { return known }
-        var settings = base
-        settings.policy = "lru"
-        settings.tiers = try withDRAM(base.tiers, share: 1)
-        let time = try replay(settings: settings, trace: trace, events: events).modelledNs
-        lock.withLock { allDRAMTimes[key] = time }
-        return time
+    /// The modelled time of the same accesses with every page in DRAM: each access a DRAM
+    /// access, each first touch (policy-independent) a new page besides. The yardstick of every
+    /// score, exactly the replay's cost model without a single fault, stall or migration.
+    private func allDRAMTime(_ counters: EngineCounters) -> Double {
+        Double(counters.accesses) * base.costs.dramAccessNs + Double(counters.newPages) * base.costs.newPageNs
     }
 
     private func replay(settings: ReplaySettings, trace: String, events: UInt64) throws -> ReplayResult {

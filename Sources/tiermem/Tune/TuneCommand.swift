@@ -155,12 +155,11 @@ struct TuneCommand: AsyncParsableCommand {
         let gridStart = Date()
         let gridBest = try await gridSearch.exhaustive(gridCandidates)[0]
         let gridSeconds = Date().timeIntervalSince(gridStart)
-        // Successive halving over grid points, sized to a tenth of the grid's replay cost (its
-        // all-DRAM yardsticks, one per trace prefix, cost at most 1.5 whole traces per trace).
+        // Successive halving over grid points, sized to a tenth of the grid's replay cost.
         let halving = try TuningSearch(traces: traces, space: space, base: base, options: gridOptions)
         var count = gridCandidates.count
         let target = gridSearch.traceEquivalents / 10
-        while count > 1 && halving.plannedWork(candidates: count).equivalents + 1.5 * Double(traces.count) > target { count -= 1 }
+        while count > 1 && halving.plannedWork(candidates: count).equivalents > target { count -= 1 }
         var random = TraceRandom(seed: seed)
         var pool = gridCandidates
         for index in stride(from: pool.count - 1, to: 0, by: -1) { pool.swapAt(index, Int(random.below(UInt64(index + 1)))) }
