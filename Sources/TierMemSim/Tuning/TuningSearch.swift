@@ -61,8 +61,18 @@ public final class TuningSearch: @unchecked Sendable {
         self.space = space
         self.base = base
         self.options = options
-        for trace in traces {
-            let profile = try TraceProfile.measure(TraceFiles.openReader(trace), withNextUse: false)
+        // One profiling pass per trace, on as many threads as replays may use.
+        let measured = ProfileSlots(count: traces.count)
+        let profileOne: @Sendable (Int) -> Void = { index in
+            measured.set(index, Result { try TraceProfile.measure(TraceFiles.openReader(traces[index]), withNextUse: false) })
+        }
+        if options.jobs == 1 {
+            for index in traces.indices { profileOne(index) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: traces.count, execute: profileOne)
+        }
+        for (index, trace) in traces.enumerated() {
+            let profile = try measured.get(index).get()
             eventCounts[trace] = profile.events
             profiles["\(trace)|\(profile.events)"] = profile
         }
@@ -259,4 +269,13 @@ public final class TuningSearch: @unchecked Sendable {
 
     /// Measurements read back from the log at start.
     public var rememberedCount: Int { lock.withLock { remembered.count } }
+}
+
+/// Results filled by concurrent profiling passes, one slot each.
+private final class ProfileSlots: @unchecked Sendable {
+    private var slots: [Result<TraceProfile, Error>?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ result: Result<TraceProfile, Error>) { lock.withLock { slots[index] = result } }
+    func get(_ index: Int) -> Result<TraceProfile, Error> { lock.withLock { slots[index]! } }
 }
