@@ -8,7 +8,7 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Run a key-value workload on the live tiered heap: all-DRAM, reactive LRU and predictive, side by side.",
         discussion: """
-            With no flags: loads about 60 MiB of values into a TieredHeap and runs 2,000,000 operations \
+            With no flags: loads about 76 MiB of values into a TieredHeap and runs 2,000,000 operations \
             (zipf reads with moving hot sets, periodic scans, updates that reallocate) four times: \
             with DRAM for everything, then with DRAM capped at half the footprint under the reactive \
             LRU daemon and under the predictive daemon, and at three quarters under the predictive \
