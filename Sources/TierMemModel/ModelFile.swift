@@ -74,41 +74,22 @@ public struct ModelFile: Codable, Equatable, Sendable {
         PressureForecaster(settings: settings, scaler: scaler, rls: rls, nlms: nlms)
     }
 
-    public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
-    }
+    public func json() throws -> Data { try VersionedJSONFile.encoded(self) }
 
-    public func write(to path: String) throws {
-        try json().write(to: URL(fileURLWithPath: path), options: .atomic)
-    }
+    public func write(to path: String) throws { try VersionedJSONFile.write(self, to: path) }
 
     public static func load(path: String) throws -> ModelFile {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ModelFileError(file: path, reason: "cannot read: \(error.localizedDescription)")
+        do { return try decode(VersionedJSONFile.read(path: path), file: path) } catch let problem as VersionedJSONFile.Problem {
+            throw ModelFileError(file: path, reason: problem.reason)
         }
-        return try decode(data, file: path)
     }
 
     /// Decodes and validates a model file; the error names the file and the field.
     public static func decode(_ data: Data, file: String) throws -> ModelFile {
         func fail(_ reason: String) -> ModelFileError { ModelFileError(file: file, reason: reason) }
-        // The version first, so that a file from a newer TierMem says so rather than failing on a field.
-        struct Versioned: Decodable { var schemaVersion: Int? }
-        guard let versioned = try? JSONDecoder().decode(Versioned.self, from: data) else {
-            throw fail("not a JSON object")
-        }
-        guard let version = versioned.schemaVersion else { throw fail("missing field 'schemaVersion'") }
-        guard version == currentSchemaVersion else {
-            throw fail("unsupported schemaVersion \(version); this build reads version \(currentSchemaVersion)")
-        }
         let model: ModelFile
-        do {
-            model = try JSONDecoder().decode(ModelFile.self, from: data)
-        } catch let error as DecodingError {
-            throw fail(describe(error))
+        do { model = try VersionedJSONFile.decode(ModelFile.self, from: data, version: currentSchemaVersion) } catch {
+            throw fail(error.reason)
         }
         if let problem = model.settings.problem() { throw fail("field 'settings': \(problem)") }
         let expected = FeatureBuilder(settings: model.settings.features).names
@@ -140,20 +121,6 @@ public struct ModelFile: Codable, Equatable, Sendable {
         return model
     }
 
-    /// `field 'settings.horizon': missing` and the like, from a decoding error.
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context, _ extra: CodingKey? = nil) -> String {
-            let keys = (context.codingPath + (extra.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-            return keys.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing field '\(path(context, key))'"
-        case .typeMismatch(let type, let context): return "field '\(path(context))': expected \(type)"
-        case .valueNotFound(let type, let context): return "field '\(path(context))': expected \(type), found null"
-        case .dataCorrupted(let context): return "field '\(path(context))': \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
-    }
 }
 
 /// A model file that could not be used.

@@ -126,7 +126,7 @@ struct TuningTests {
             let mutated = try! JSONSerialization.data(withJSONObject: object)
             do { _ = try TuningProfile.decode(mutated, file: "p.json"); return "" } catch { return "\(error)" }
         }
-        #expect(error { $0["schemaVersion"] = 9 }.contains("schemaVersion 9 is not supported"))
+        #expect(error { $0["schemaVersion"] = 9 }.contains("unsupported schemaVersion 9"))
         #expect(error { $0.removeValue(forKey: "policy") }.contains("missing field 'policy'"))
         #expect(error { $0["policy"] = "fifo" }.contains("unknown policy 'fifo'"))
         #expect(error { $0["policyOptions"] = ["speed": 1] }.contains("policyOptions"))

@@ -1,4 +1,5 @@
 import Foundation
+import TierMemModel
 
 /// A tuned configuration (`tiermem tune` writes it): the tiers, the policy and its options, and
 /// the controller settings that matter. `tiermem replay --profile FILE`, `TieredHeap.startDaemon(profile:)`
@@ -73,45 +74,23 @@ public struct TuningProfile: Codable, Equatable, Sendable {
         self.provenance = provenance
     }
 
-    public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
-    }
+    public func json() throws -> Data { try VersionedJSONFile.encoded(self) }
 
     /// Writes the profile under a temporary name and renames it into place.
-    public func write(to path: String) throws {
-        try json().write(to: URL(fileURLWithPath: path), options: .atomic)
-    }
+    public func write(to path: String) throws { try VersionedJSONFile.write(self, to: path) }
 
     public static func load(path: String) throws -> TuningProfile {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw TuningProfileError(file: path, reason: "cannot read: \(error.localizedDescription)")
+        do { return try decode(VersionedJSONFile.read(path: path), file: path) } catch let problem as VersionedJSONFile.Problem {
+            throw TuningProfileError(file: path, reason: problem.reason)
         }
-        return try decode(data, file: path)
     }
 
     /// Decodes and validates: the version first (so a newer file says so), then every field.
     public static func decode(_ data: Data, file: String) throws -> TuningProfile {
         func fail(_ reason: String) -> TuningProfileError { TuningProfileError(file: file, reason: reason) }
-        struct Versioned: Decodable { var schemaVersion: Int? }
-        guard let versioned = try? JSONDecoder().decode(Versioned.self, from: data) else { throw fail("not a JSON object") }
-        guard let version = versioned.schemaVersion else { throw fail("missing field 'schemaVersion'") }
-        guard version == currentVersion else {
-            throw fail("schemaVersion \(version) is not supported; this TierMem reads version \(currentVersion)")
-        }
         let profile: TuningProfile
-        do {
-            profile = try JSONDecoder().decode(TuningProfile.self, from: data)
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw fail("missing field '\((context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: "."))'")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw fail("field '\(context.codingPath.map(\.stringValue).joined(separator: "."))': wrong type")
-        } catch let DecodingError.valueNotFound(_, context) {
-            throw fail("field '\(context.codingPath.map(\.stringValue).joined(separator: "."))': null")
-        } catch {
-            throw fail("not a profile: \(error)")
+        do { profile = try VersionedJSONFile.decode(TuningProfile.self, from: data, version: currentVersion) } catch {
+            throw fail(error.reason)
         }
         if let problem = profile.problem() { throw fail(problem) }
         return profile
