@@ -52,15 +52,11 @@ public final class TuningSearch: @unchecked Sendable {
     private var log: FileHandle?
     private let started = Date()
 
-    public init(traces: [String], space: TuningSpace, base: ReplaySettings, options: Options) throws {
+    public convenience init(traces: [String], space: TuningSpace, base: ReplaySettings, options: Options) throws {
         guard !traces.isEmpty else { throw TuningError("give at least one trace to tune on") }
         guard options.candidates >= 1, options.eta >= 2, options.jobs >= 1 else {
             throw TuningError("--candidates must be at least 1 and --jobs at least 1")
         }
-        self.traces = traces
-        self.space = space
-        self.base = base
-        self.options = options
         // One profiling pass per trace, on as many threads as replays may use.
         let measured = ProfileSlots(count: traces.count)
         let profileOne: @Sendable (Int) -> Void = { index in
@@ -71,12 +67,34 @@ public final class TuningSearch: @unchecked Sendable {
         } else {
             DispatchQueue.concurrentPerform(iterations: traces.count, execute: profileOne)
         }
+        var eventCounts: [String: UInt64] = [:], profiles: [String: TraceProfile] = [:]
         for (index, trace) in traces.enumerated() {
             let profile = try measured.get(index).get()
             eventCounts[trace] = profile.events
             profiles["\(trace)|\(profile.events)"] = profile
         }
+        self.init(traces: traces, space: space, base: base, options: options, eventCounts: eventCounts, profiles: profiles)
         if let path = options.logPath { try openLog(path) }
+    }
+
+    private init(traces: [String], space: TuningSpace, base: ReplaySettings, options: Options,
+                 eventCounts: [String: UInt64], profiles: [String: TraceProfile]) {
+        self.traces = traces
+        self.space = space
+        self.base = base
+        self.options = options
+        self.eventCounts = eventCounts
+        self.profiles = profiles
+    }
+
+    /// The same traces at other settings (another base, other options), sharing the trace
+    /// profiles measured so far, so that no trace is read again to profile it. The new search
+    /// counts its own replays and keeps no log.
+    public func rebased(_ base: ReplaySettings, options: Options) -> TuningSearch {
+        var options = options
+        options.logPath = nil
+        let (eventCounts, profiles) = lock.withLock { (self.eventCounts, self.profiles) }
+        return TuningSearch(traces: traces, space: space, base: base, options: options, eventCounts: eventCounts, profiles: profiles)
     }
 
     deinit { try? log?.close() }

@@ -132,7 +132,7 @@ struct TuneCommand: AsyncParsableCommand {
             FileHandle.standardError.write("wrote \(report)\n".data(using: .utf8)!)
         }
 
-        if let grid { try await compareWithGrid(points: grid, space: space, base: base, options: options) }
+        if let grid { try await compareWithGrid(points: grid, search: search, options: options) }
 
         let settings = try space.settings(for: best.candidate, base: base)
         let profile = TuningProfile(
@@ -147,16 +147,15 @@ struct TuneCommand: AsyncParsableCommand {
 
     /// The goal check: an exhaustive grid against successive halving over the same grid's points
     /// at about a tenth of the grid's replays.
-    private func compareWithGrid(points: Int, space: TuningSpace, base: ReplaySettings, options: TuningSearch.Options) async throws {
-        var gridOptions = options
-        gridOptions.logPath = nil
+    private func compareWithGrid(points: Int, search: TuningSearch, options: TuningSearch.Options) async throws {
+        let space = search.space, base = search.base
         let gridCandidates = space.grid(points: points)
-        let gridSearch = try TuningSearch(traces: traces, space: space, base: base, options: gridOptions)
+        let gridSearch = search.rebased(base, options: options)
         let gridStart = Date()
         let gridBest = try await gridSearch.exhaustive(gridCandidates)[0]
         let gridSeconds = Date().timeIntervalSince(gridStart)
         // Successive halving over grid points, sized to a tenth of the grid's replay cost.
-        let halving = try TuningSearch(traces: traces, space: space, base: base, options: gridOptions)
+        let halving = search.rebased(base, options: options)
         var count = gridCandidates.count
         let target = gridSearch.traceEquivalents / 10
         while count > 1 && halving.plannedWork(candidates: count).equivalents > target { count -= 1 }

@@ -49,8 +49,7 @@ struct TuneReport {
             atShareBase.tiers = try search.withDRAM(search.base.tiers, share: share)
             var options = search.options
             options.objective = .time
-            options.logPath = nil
-            let atShare = try TuningSearch(traces: search.traces, space: search.space, base: atShareBase, options: options)
+            let atShare = search.rebased(atShareBase, options: options)
             let scored = try await atShare.exhaustive([best, defaults])
             points.append(.init(dramShare: share, bestSlowdown: scored.first { $0.candidate == best }!.score - 1,
                                 defaultSlowdown: scored.first { $0.candidate == defaults }!.score - 1))
