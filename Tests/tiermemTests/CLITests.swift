@@ -304,7 +304,9 @@ struct CLI {
         let resumed = try CLI.run(["tune", trace, "--policies", "lru,hotness", "--candidates", "5", "--log", "\(dir)/tune.log", "-o", "\(dir)/p2.json"])
         #expect(resumed.stdout.contains("resuming:"))
 
+        try Data("not json\n".utf8).write(to: URL(fileURLWithPath: "\(dir)/bad.log"))
         let cases: [([String], String)] = [
+            (["tune", trace, "--log", "\(dir)/bad.log"], "bad.log:1: not a tuning log line"),
             (["tune", trace, "--param", "speed=1"], "unknown parameter 'speed'"),
             (["tune", trace, "--objective", "fast"], "expected time, stalls, or dram"),
             (["tune", "\(dir)/missing.tmt"], "cannot read trace"),
