@@ -27,11 +27,17 @@ public struct FeatureSettings: Codable, Equatable, Sendable {
 }
 
 /// Turns a stream of window signals into feature vectors: lags, differences, EWMAs, periodic
-/// terms and a constant. Keeps only what the lags need.
+/// terms and a constant. Keeps only what the lags need, in buffers reused from window to window
+/// (the forecaster's update must not allocate).
 public struct FeatureBuilder: Sendable {
     public let settings: FeatureSettings
-    private var history: [[Double]] = []  // newest last, at most `lags`
-    private var ewmas: [[Double]] = []
+    /// The last `rows` windows' selected signals (the lags, and at least two for the
+    /// differences), a ring of rows; `newest` is the latest row.
+    private var history: [Double]
+    private let rows: Int
+    private var newest = -1
+    private var ewmas: [Double]  // one row of signals per smoothing factor
+    private var features: [Double]
     private var windows = 0
     private let selected: [Int]
     /// Features per vector (the length of `names`), computed once.
@@ -43,6 +49,10 @@ public struct FeatureBuilder: Sendable {
         let signals = selected.count
         count = signals * (settings.lags + (settings.differences ? 1 : 0) + settings.ewmaAlphas.count)
             + (settings.period > 0 ? 2 : 0) + 1
+        rows = max(settings.lags, settings.differences ? 2 : 1)
+        history = [Double](repeating: 0, count: signals * rows)
+        ewmas = [Double](repeating: 0, count: signals * settings.ewmaAlphas.count)
+        features = [Double](repeating: 0, count: count)
     }
 
     /// Feature names, in order, for `signals` named `PressureSignals.names`.
@@ -56,38 +66,44 @@ public struct FeatureBuilder: Sendable {
         return names + ["bias"]
     }
 
-
     /// Adds the signals of the window that just ended and returns its feature vector.
     public mutating func push(_ signals: PressureSignals) -> [Double] {
-        let values = selected.map { index -> Double in
-            let v = signals.value(index)
-            return v.isFinite ? v : 0
+        let width = selected.count, rows = self.rows
+        let first = newest < 0
+        newest = (newest + 1) % rows
+        for i in 0..<width {
+            let v = signals.value(selected[i])
+            history[newest * width + i] = v.isFinite ? v : 0
         }
-        history.append(values)
-        if history.count > settings.lags { history.removeFirst() }
-        if ewmas.isEmpty { ewmas = settings.ewmaAlphas.map { _ in values } }
-        for k in settings.ewmaAlphas.indices {
-            let alpha = settings.ewmaAlphas[k]
-            for i in values.indices { ewmas[k][i] = alpha * values[i] + (1 - alpha) * ewmas[k][i] }
-        }
-        var features: [Double] = []
-        features.reserveCapacity(count)
+        // Before enough history, a missing lag repeats the current window.
+        let seen = min(windows + 1, rows)
+        let current = newest * width
+        var f = 0
         for lag in 0..<settings.lags {
-            let index = history.count - 1 - lag
-            features.append(contentsOf: index >= 0 ? history[index] : values)  // before enough history: repeat the oldest
+            let row = lag < seen ? ((newest - lag + rows) % rows) * width : current
+            for i in 0..<width { features[f] = history[row + i]; f += 1 }
         }
         if settings.differences {
-            let previous = history.count >= 2 ? history[history.count - 2] : values
-            for i in values.indices { features.append(values[i] - previous[i]) }
+            let previous = (seen >= 2 ? (newest - 1 + rows) % rows : newest) * width
+            for i in 0..<width { features[f] = history[current + i] - history[previous + i]; f += 1 }
         }
-        for average in ewmas { features.append(contentsOf: average) }
+        for (k, alpha) in settings.ewmaAlphas.enumerated() {
+            for i in 0..<width {
+                let value = history[current + i]
+                let average = first ? value : alpha * value + (1 - alpha) * ewmas[k * width + i]
+                ewmas[k * width + i] = average
+                features[f] = average
+                f += 1
+            }
+        }
         if settings.period > 0 {
             let angle = 2 * Double.pi * Double(windows % settings.period) / Double(settings.period)
-            features.append(sin(angle))
-            features.append(cos(angle))
+            features[f] = sin(angle)
+            features[f + 1] = cos(angle)
+            f += 2
         }
+        features[f] = 1
         windows += 1
-        features.append(1)
         return features
     }
 }

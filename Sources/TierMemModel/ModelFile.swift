@@ -111,6 +111,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
                 throw fail("field 'rls': expected \(n) features × \(model.settings.horizon) outputs with an \(n)×\(n) covariance")
             }
             guard (rls.weights + rls.covariance).allSatisfy(\.isFinite) else { throw fail("field 'rls': weights and covariance must be finite") }
+            guard rls.isSymmetric else { throw fail("field 'rls': the covariance must be symmetric (entry [i][j] equal to [j][i])") }
         default:
             guard let nlms = model.nlms else { throw fail("missing field 'nlms' (settings.learner is nlms)") }
             guard nlms.isConsistent, nlms.features == n, nlms.outputs == model.settings.horizon else {

@@ -42,11 +42,14 @@ public struct PressureForecaster: Sendable {
     public private(set) var rls: RecursiveLeastSquares?
     public private(set) var nlms: NormalizedLMS?
     private var builder: FeatureBuilder
-    /// Raw feature vectors and page-ins of the last `horizon + 1` windows, newest last.
-    private var recentFeatures: [[Double]] = []
-    private var recentPageIns: [Double] = []
-    /// Page-ins of the window each entry of `recentFeatures` came from.
-    private var recentLevels: [Double] = []
+    /// Raw feature vectors of the last `horizon` windows, a ring of rows (`oldest` is the row of
+    /// window t−H once full), and the page-ins of the window each row came from.
+    private var recentFeatures: [Double]
+    private var recentLevels: [Double]
+    private var oldest = 0
+    /// Reused buffers: standardised features and the learner's targets.
+    private var standardizedScratch: [Double]
+    private var targetScratch: [Double]
     public private(set) var windowsSeen = 0
 
     public init(settings: ForecasterSettings) {
@@ -55,6 +58,10 @@ public struct PressureForecaster: Sendable {
         builder = FeatureBuilder(settings: settings.features)
         let n = builder.count
         scaler = OnlineScaler(features: n)
+        recentFeatures = [Double](repeating: 0, count: settings.horizon * n)
+        recentLevels = [Double](repeating: 0, count: settings.horizon)
+        standardizedScratch = [Double](repeating: 0, count: n)
+        targetScratch = [Double](repeating: 0, count: settings.horizon)
         if settings.learner == "rls" {
             rls = RecursiveLeastSquares(features: n, outputs: settings.horizon, forgetting: settings.forgetting, ridge: settings.ridge)
         } else {
@@ -72,49 +79,56 @@ public struct PressureForecaster: Sendable {
 
     public var featureNames: [String] { builder.names }
 
-    /// Standardised features; the trailing constant stays 1.
-    private func standardized(_ x: [Double]) -> [Double] {
-        var z = scaler.transform(x)
-        z[z.count - 1] = 1
-        return z
+    /// Standardises the ring's `row` into the scratch buffer; the trailing constant stays 1.
+    private mutating func standardizeRow(_ row: Int) {
+        let n = builder.count
+        recentFeatures.withUnsafeBufferPointer { rows in scaler.standardize(rows.baseAddress! + row * n, into: &standardizedScratch) }
+        standardizedScratch[n - 1] = 1
     }
 
     /// Learns from the window that just ended and returns the forecasts for the next windows.
     @discardableResult
     public mutating func observe(_ signals: PressureSignals) -> [Double] {
-        let h = settings.horizon
+        let h = settings.horizon, n = builder.count
         let level = signals.pageIns.isFinite ? max(0, signals.pageIns) : 0
-        recentPageIns.append(level)
-        if recentPageIns.count > h { recentPageIns.removeFirst(recentPageIns.count - h) }
-        if recentFeatures.count == h, recentPageIns.count == h {
-            // recentFeatures[0] is window t−H; its targets are the page-ins of t−H+1 … t.
-            let past = standardized(recentFeatures[0])
-            let base = settings.predictChange ? recentLevels[0] : 0
-            let targets = recentPageIns.map { $0 - base }
-            rls?.update(past, targets: targets)
-            nlms?.update(past, targets: targets)
+        if windowsSeen >= h {
+            // The oldest row is window t−H; its targets are the page-ins of t−H+1 … t: the
+            // levels of the rows after it, then this window's.
+            standardizeRow(oldest)
+            let base = settings.predictChange ? recentLevels[oldest] : 0
+            for k in 0..<h { targetScratch[k] = (k == h - 1 ? level : recentLevels[(oldest + 1 + k) % h]) - base }
+            rls?.update(standardizedScratch, targets: targetScratch)
+            nlms?.update(standardizedScratch, targets: targetScratch)
         }
         let x = builder.push(signals)
         scaler.observe(x)
-        recentFeatures.append(x)
-        recentLevels.append(level)
-        if recentFeatures.count > h {
-            recentFeatures.removeFirst()
-            recentLevels.removeFirst()
-        }
+        // The new row replaces the oldest, which becomes the newest.
+        let row = windowsSeen >= h ? oldest : windowsSeen
+        for i in 0..<n { recentFeatures[row * n + i] = x[i] }
+        recentLevels[row] = level
+        if windowsSeen >= h { oldest = (oldest + 1) % h }
         windowsSeen += 1
-        return forecast()
+        return forecastLatest()
     }
 
     /// Page-ins expected in each of the next `horizon` windows, from the latest window.
     public func forecast() -> [Double] {
-        guard let latest = recentFeatures.last else { return [Double](repeating: 0, count: settings.horizon) }
-        let z = standardized(latest)
-        let base = settings.predictChange ? (recentLevels.last ?? 0) : 0
-        return (0..<settings.horizon).map { k in
-            let y = base + (rls?.predict(z, output: k) ?? nlms?.predict(z, output: k) ?? 0)
-            return y.isFinite ? max(0, y) : 0
+        var copy = self  // the scratch buffer is the copy's
+        return copy.forecastLatest()
+    }
+
+    private mutating func forecastLatest() -> [Double] {
+        let h = settings.horizon
+        guard windowsSeen > 0 else { return [Double](repeating: 0, count: h) }
+        let newest = windowsSeen >= h ? (oldest + h - 1) % h : windowsSeen - 1
+        standardizeRow(newest)
+        let base = settings.predictChange ? recentLevels[newest] : 0
+        var forecasts = rls?.predictAll(standardizedScratch) ?? nlms?.predictAll(standardizedScratch) ?? [Double](repeating: 0, count: h)
+        for k in 0..<h {
+            let y = base + forecasts[k]
+            forecasts[k] = y.isFinite ? max(0, y) : 0
         }
+        return forecasts
     }
 
     /// Bytes of model state: weights, covariance and scaler, 8 bytes a number.

@@ -5,7 +5,7 @@
 /// Several outputs share one input covariance (the forecaster's horizons see the same inputs),
 /// so state is n² + n·m numbers, not m·n².
 ///
-/// Numerically guarded: the inverse-covariance estimate P is kept symmetric, and reset to its
+/// Numerically guarded: the inverse-covariance estimate P stays exactly symmetric, and is reset to its
 /// ridge start when it stops being finite or its trace explodes (a known failure of RLS with
 /// forgetting when inputs stop exciting every direction); non-finite inputs or targets are
 /// ignored; predictions are always finite.
@@ -45,9 +45,22 @@ public struct RecursiveLeastSquares: Codable, Equatable, Sendable {
             && forgetting > 0 && forgetting <= 1 && ridge > 0
     }
 
+    /// Whether P is exactly symmetric, as every update keeps it (a loaded file's must be).
+    public var isSymmetric: Bool {
+        (0..<features).allSatisfy { i in (0..<i).allSatisfy { j in covariance[i * features + j] == covariance[j * features + i] } }
+    }
+
     /// Output k: Σ w[i,k] x[i]; 0 where not finite.
     public func predict(_ x: [Double], output k: Int = 0) -> Double {
         linearOutput(weights, x, features: features, outputs: outputs, output: k)
+    }
+
+    /// Every output at once (one pass over the weights); 0 where not finite.
+    public func predictAll(_ x: [Double]) -> [Double] {
+        [Double](unsafeUninitializedCapacity: outputs) { buffer, count in
+            linearOutputs(weights, x, features: features, outputs: outputs, into: buffer.baseAddress!)
+            count = outputs
+        }
     }
 
     public mutating func update(_ x: [Double], target: Double) { update(x, targets: [target]) }
@@ -55,43 +68,57 @@ public struct RecursiveLeastSquares: Codable, Equatable, Sendable {
     public mutating func update(_ x: [Double], targets y: [Double]) {
         let n = features, m = outputs
         guard x.count == n, y.count == m, y.allSatisfy(\.isFinite), x.allSatisfy(\.isFinite) else { return }
-        // Scratch for Px and the errors on the stack: no allocation per update.
+        let lambda = forgetting
+        // Scratch for Px and the errors on the stack: no allocation per update. The loops run
+        // over raw buffers in unit stride so that the compiler vectorises them (31 features:
+        // about 1,000 multiply-adds for Px and as many for P).
         let healthy = withUnsafeTemporaryAllocation(of: Double.self, capacity: n + m) { scratch -> Bool in
-            let px = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
-            let errors = UnsafeMutableBufferPointer(rebasing: scratch[n..<(n + m)])
-            var denominator = forgetting
-            covariance.withUnsafeBufferPointer { p in
-                for i in 0..<n {
-                    var sum = 0.0
-                    for j in 0..<n { sum += p[i * n + j] * x[j] }
-                    px[i] = sum
-                    denominator += x[i] * sum
-                }
-            }
-            guard denominator.isFinite, denominator > 1e-300 else { return false }
-            for k in 0..<m { errors[k] = y[k] - predict(x, output: k) }
-            weights.withUnsafeMutableBufferPointer { w in
-                for i in 0..<n {
-                    let gain = px[i] / denominator
-                    for k in 0..<m { w[i * m + k] += gain * errors[k] }
-                }
-            }
-            // P ← (P − k (Px)ᵀ) / λ, symmetrised.
-            var trace = 0.0
-            covariance.withUnsafeMutableBufferPointer { p in
-                for i in 0..<n {
-                    let gain = px[i] / denominator
-                    for j in i..<n {
-                        let value = ((p[i * n + j] - gain * px[j]) + (p[j * n + i] - px[j] / denominator * px[i])) / (2 * forgetting)
-                        p[i * n + j] = value
-                        p[j * n + i] = value
+            let px = scratch.baseAddress!
+            let errors = px + n
+            linearOutputs(weights, x, features: n, outputs: m, into: errors)
+            for k in 0..<m { errors[k] = y[k] - errors[k] }
+            return x.withUnsafeBufferPointer { xs -> Bool in
+                covariance.withUnsafeMutableBufferPointer { pBuffer -> Bool in
+                    let p = pBuffer.baseAddress!
+                    // Px = Σ_j x_j · (row j of P): P is symmetric, and this form has no serial
+                    // reduction in its inner loop.
+                    for i in 0..<n { px[i] = 0 }
+                    for j in 0..<n {
+                        let xj = xs[j], row = p + j * n
+                        for i in 0..<n { px[i] += row[i] * xj }
                     }
-                    trace += p[i * n + i]
+                    var denominator = lambda
+                    for i in 0..<n { denominator += xs[i] * px[i] }
+                    guard denominator.isFinite, denominator > 1e-300 else { return false }
+                    let inverseDenominator = 1 / denominator
+                    let weightsFinite = weights.withUnsafeMutableBufferPointer { buffer -> Bool in
+                        let w = buffer.baseAddress!
+                        var finite = true
+                        for i in 0..<n {
+                            let gain = px[i] * inverseDenominator, row = w + i &* m
+                            for k in 0..<m {
+                                row[k] += gain * errors[k]
+                                finite = finite && row[k].isFinite
+                            }
+                        }
+                        return finite
+                    }
+                    guard weightsFinite else { return false }
+                    // P ← (P − Px (Px)ᵀ / d) / λ with s = Px / √d: s_i·s_j = s_j·s_i exactly, so
+                    // a symmetric P stays exactly symmetric without a mirroring pass.
+                    let scale = 1 / denominator.squareRoot(), inverseLambda = 1 / lambda
+                    for i in 0..<n { px[i] *= scale }
+                    var trace = 0.0
+                    for i in 0..<n {
+                        let si = px[i], row = p + i * n
+                        for j in 0..<n { row[j] = (row[j] - si * px[j]) * inverseLambda }
+                        trace += row[i]
+                    }
+                    return trace.isFinite && trace <= Self.maxTrace && trace > 0
                 }
             }
-            return trace.isFinite && trace <= Self.maxTrace && trace > 0
         }
-        if !healthy || !weights.allSatisfy(\.isFinite) { reset() }
+        if !healthy { reset() }
     }
 
     /// Back to the ridge start for P; weights are kept if finite.
@@ -124,15 +151,23 @@ public struct NormalizedLMS: Codable, Equatable, Sendable {
         linearOutput(weights, x, features: features, outputs: outputs, output: k)
     }
 
+    /// Every output at once (one pass over the weights); 0 where not finite.
+    public func predictAll(_ x: [Double]) -> [Double] {
+        [Double](unsafeUninitializedCapacity: outputs) { buffer, count in
+            linearOutputs(weights, x, features: features, outputs: outputs, into: buffer.baseAddress!)
+            count = outputs
+        }
+    }
+
     public mutating func update(_ x: [Double], target: Double) { update(x, targets: [target]) }
 
     public mutating func update(_ x: [Double], targets y: [Double]) {
         guard x.count == features, y.count == outputs, y.allSatisfy(\.isFinite), x.allSatisfy(\.isFinite) else { return }
         var norm = 1e-9
         for v in x { norm += v * v }
-        for k in 0..<outputs {
-            let step = stepSize * (y[k] - predict(x, output: k)) / norm
-            for i in 0..<features { weights[i * outputs + k] += step * x[i] }
+        let steps = predictAll(x).enumerated().map { k, prediction in stepSize * (y[k] - prediction) / norm }
+        for i in 0..<features {
+            for k in 0..<outputs { weights[i * outputs + k] += steps[k] * x[i] }
         }
         if !weights.allSatisfy(\.isFinite) { weights = [Double](repeating: 0, count: features * outputs) }
     }
@@ -143,4 +178,18 @@ private func linearOutput(_ weights: [Double], _ x: [Double], features: Int, out
     var y = 0.0
     for i in 0..<features { y += weights[i * outputs + k] * x[i] }
     return y.isFinite ? y : 0
+}
+
+/// Every output of row-major n × m weights, Σ_i w[i,k] x[i] for each k, in one unit-stride pass;
+/// 0 where a sum is not finite.
+private func linearOutputs(_ weights: [Double], _ x: [Double], features: Int, outputs: Int, into out: UnsafeMutablePointer<Double>) {
+    for k in 0..<outputs { out[k] = 0 }
+    weights.withUnsafeBufferPointer { buffer in
+        let w = buffer.baseAddress!
+        for i in 0..<features {
+            let xi = x[i], row = w + i &* outputs
+            for k in 0..<outputs { out[k] += row[k] * xi }
+        }
+    }
+    for k in 0..<outputs where !out[k].isFinite { out[k] = 0 }
 }

@@ -36,6 +36,17 @@ struct Noise {
         #expect(abs(rls.weights[0] + 4) < 0.2, "\(rls.weights)")
     }
 
+    @Test func rlsCovarianceStaysExactlySymmetric() {
+        var rls = RecursiveLeastSquares(features: 7, outputs: 2, forgetting: 0.97)
+        var noise = Noise(state: 9)
+        for _ in 0..<2_000 {
+            let x = (0..<6).map { _ in noise.next() * 100 } + [1]
+            rls.update(x, targets: [x[0] - x[3], noise.next()])
+            #expect(rls.isSymmetric)
+        }
+        #expect(rls.resets == 0)
+    }
+
     @Test func multiOutputRLSLearnsEachOutput() {
         var rls = RecursiveLeastSquares(features: 2, outputs: 3, forgetting: 1)
         var noise = Noise(state: 3)

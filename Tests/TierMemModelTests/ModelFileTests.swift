@@ -53,6 +53,11 @@ import Testing
             ("missing field 'rls'", { $0["rls"] = nil }),
             ("field 'rls': expected", { nested(&$0, "rls") { $0["outputs"] = 2 } }),
             ("field 'rls': expected", { nested(&$0, "rls") { s in s["covariance"] = [1.0, 2.0] } }),
+            ("field 'rls': the covariance must be symmetric", { nested(&$0, "rls") { s in
+                var p = s["covariance"] as! [Double]
+                p[1] += 1
+                s["covariance"] = p
+            } }),
             ("missing field 'provenance.traces'", { nested(&$0, "provenance") { $0["traces"] = nil } }),
         ]
         for (fragment, change) in cases {
