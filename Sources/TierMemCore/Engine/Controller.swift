@@ -65,6 +65,10 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     @usableFromInline let promotionBytesPerNs: Double
     @usableFromInline var reclaimAwake = false
     @usableFromInline var reclaimBudgetNs = 0.0
+    /// Time the background reclaimer spent asleep (free DRAM above the high watermark), banked
+    /// up to `maxReclaimBankNs`: what a policy's early demotions may use without delaying the
+    /// reclaimer's own work.
+    @usableFromInline var idleReclaimNs = 0.0
     @usableFromInline var promotionTokens = 0.0
     @usableFromInline var lastNow: UInt64 = 0
     @usableFromInline var untilEpoch: Int
@@ -294,7 +298,9 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         if promotionBytesPerNs > 0 {
             promotionTokens = min(promotionTokens + elapsed * promotionBytesPerNs, Double(layout.pageSize) * 64)
         }
-        reclaimBudgetNs = min(reclaimBudgetNs + elapsed * config.reclaimThreads, reclaimAwake ? Self.maxReclaimBankNs : 0)
+        let earned = elapsed * config.reclaimThreads
+        if !reclaimAwake && reclaimBudgetNs >= 0 { idleReclaimNs = min(idleReclaimNs + earned, Self.maxReclaimBankNs) }
+        reclaimBudgetNs = min(reclaimBudgetNs + earned, reclaimAwake ? Self.maxReclaimBankNs : 0)
         guard reclaimAwake else { return }
         while _table.freeDRAMPages < highPages && reclaimBudgetNs > 0 {
             guard let victim = _policy.victim(incoming: nil, nil) else {
@@ -323,13 +329,14 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         }
         earlyDemotions.removeAll(keepingCapacity: true)
         _policy.epoch(now: now, table: _table, counters: _counters, demote: &earlyDemotions)
-        // Early demotions are the background reclaimer's work too: they spend its time, and
-        // it sleeps off any debt before demoting again.
+        // Early demotions are the background reclaimer's work too: they spend the time it was
+        // idle, and no more, so that they never delay the demotions the watermarks ask for.
         for id in earlyDemotions where _table.tier[Int(id)] == TierLayout.dram {
+            guard idleReclaimNs > 0 else { break }
             let cost = try demote(id, reason: .backgroundDemotion, now: now)
             _counters.backgroundDemotions += 1
             _counters.backgroundMigrationNs += cost
-            reclaimBudgetNs -= cost
+            idleReclaimNs -= cost
         }
     }
 
