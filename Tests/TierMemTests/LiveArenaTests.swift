@@ -67,7 +67,8 @@ struct LiveArenaTests {
         let arena = try makeArena(dram: 8, compressed: 8)
         for page in 0..<4 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
         _ = arena.drainTouches()
-        #expect(try arena.sample(pages: 0..<4) == 4)
+        #expect(try arena.sample(pages: [3, 1, 0, 2, 1]) == 4)
+        #expect(arena.stats().sampleZaps == 1, "adjacent pages share one madvise")
         #expect(try arena.sample(pages: 0..<4) == 0, "already armed")
         _ = arena.address(ofPage: 2).load(as: UInt64.self)
         arena.address(ofPage: 0).storeBytes(of: 7, as: UInt64.self)
@@ -77,6 +78,14 @@ struct LiveArenaTests {
         #expect(stats.dramPages == 4, "sampling does not move pages")
         #expect(arena.address(ofPage: 0).load(as: UInt64.self) == 7)
         #expect(PagePattern.firstMismatch(arena.address(ofPage: 1), page: 1, generation: 1, pageSize: arena.pageSize) == nil)
+        // The reads above touched pages 0 and 1: 0, 1 and 2 are armed again in one madvise.
+        #expect(try arena.sample(pages: 0..<4) == 3)
+        #expect(arena.stats().sampleZaps == 2)
+        // With 1 and 3 still armed, 0 and 2 are not neighbours: two calls.
+        _ = arena.address(ofPage: 0).load(as: UInt64.self)
+        _ = arena.address(ofPage: 2).load(as: UInt64.self)
+        #expect(try arena.sample(pages: 0..<4) == 2)
+        #expect(arena.stats().sampleZaps == 4)
     }
 
     @Test("discard frees every tier's copy; the pages read as zeros")

@@ -21,6 +21,8 @@ final class ArenaCounters: @unchecked Sendable {
         /// limit by one page rather than lose data (should stay 0; see docs/live-heap.md).
         var dramOverdrafts = 0
         var sampled = 0
+        /// `madvise` calls that armed them: adjacent pages share one (and one TLB shootdown).
+        var sampleZaps = 0
         var eventsDropped = 0
     }
 

@@ -188,8 +188,8 @@ extension LiveArena {
         }
     }
 
-    func zap(_ page: Int) throws(LiveArenaError) {
-        do { try mapping.zapUserView(page) } catch let error as SystemError { throw .system(error) } catch { fatalError("\(error)") }
+    func zap(_ page: Int, count: Int = 1) throws(LiveArenaError) {
+        do { try mapping.zapUserView(page, count: count) } catch let error as SystemError { throw .system(error) } catch { fatalError("\(error)") }
     }
 
     func punch(_ page: Int) throws(LiveArenaError) {

@@ -192,22 +192,52 @@ public final class LiveArena: @unchecked Sendable {
 
     /// Zaps the user mapping of DRAM pages so that their next touch is recorded (a MINOR fault).
     /// Returns how many pages were armed. Pages not in DRAM or already armed are skipped.
+    ///
+    /// Adjacent pages are zapped together: each `madvise` is a TLB shootdown that interrupts the
+    /// application's threads, so a run of neighbours costs one, not one per page. A run holds
+    /// all its pages' stripes (neighbours are on different stripes): the first taken blocking,
+    /// the others only tried (the rule for holding more than one), the run cut where a try fails.
     @discardableResult
     public func sample(pages: some Sequence<Int>) throws -> Int {
         guard mode != .dramOnly else { return 0 }
-        var armed = 0
-        for page in pages {
-            try checkRange(page)
-            try locks.withLock(page: page) {
-                guard states[page].location == .dram, !states[page].isSampled else { return }
-                try zap(page)
-                states[page].isSampled = true
-                armed += 1
+        var candidates = Array(Set(pages))
+        for page in candidates { try checkRange(page) }
+        candidates.sort()
+        var armed = 0, zaps = 0
+        var k = 0
+        while k < candidates.count {
+            // A run of consecutive page numbers, its stripes held.
+            let first = candidates[k]
+            locks.lock(locks.stripe(of: first))
+            var count = 1
+            while k + count < candidates.count, candidates[k + count] == first + count, count < Self.maxSampleRun,
+                  locks.tryLock(locks.stripe(of: first + count)) {
+                count += 1
             }
+            defer { for page in first..<(first + count) { locks.unlock(locks.stripe(of: page)) } }
+            // One madvise per stretch of pages that are in DRAM and not armed yet.
+            var page = first
+            while page < first + count {
+                guard states[page].location == .dram, !states[page].isSampled else { page += 1; continue }
+                var stretch = 1
+                while page + stretch < first + count, states[page + stretch].location == .dram, !states[page + stretch].isSampled {
+                    stretch += 1
+                }
+                try zap(page, count: stretch)
+                for armedPage in page..<(page + stretch) { states[armedPage].isSampled = true }
+                armed += stretch
+                zaps += 1
+                page += stretch
+            }
+            k += count
         }
         counters.add(\.sampled, armed)
+        counters.add(\.sampleZaps, zaps)
         return armed
     }
+
+    /// Most pages one sampling `madvise` covers (and stripes it holds at once).
+    static let maxSampleRun = 64
 
     /// Frees the pages' memory in every tier; they read as zeros on their next touch. For the
     /// allocator's free of a page run.

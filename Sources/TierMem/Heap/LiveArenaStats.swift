@@ -32,6 +32,8 @@ public struct LiveArenaStats: Sendable, CustomStringConvertible {
     public var directReclaims: Int
     public var dramOverdrafts: Int
     public var sampled: Int
+    /// `madvise` calls that armed the sampled pages (adjacent pages share one).
+    public var sampleZaps: Int
     public var eventsDropped: Int
 
     /// Uncompressed bytes per compressed byte held in the pool (1 when empty).
@@ -55,6 +57,7 @@ public struct LiveArenaStats: Sendable, CustomStringConvertible {
                     + "(ratio \(String(format: "%.2f", compressionRatio)), pool \(ByteCount(UInt64(poolBytes))), zstd \(zstdPages))")
         }
         lines.append("faults: \(missingFaults) missing, \(minorFaults) minor; first touches \(firstTouches)")
+        lines.append("sampled: \(sampled) pages in \(sampleZaps) madvise calls")
         lines.append("promotions: \(demandPromotions) on demand, \(aheadPromotions) ahead")
         lines.append(
             "demotions: \(demotionsToCompressed) compressed, \(demotionsToPMEM) PMEM (\(incompressibleToPMEM) incompressible), "
@@ -80,6 +83,6 @@ extension LiveArena {
             demotionsToPMEM: values.demotionsToPMEM, demotionsToCompressed: values.demotionsToCompressed,
             demotionsToZero: values.demotionsToZero, zstdPages: values.zstdPages,
             incompressibleToPMEM: values.incompressibleToPMEM, directReclaims: values.directReclaims,
-            dramOverdrafts: values.dramOverdrafts, sampled: values.sampled, eventsDropped: values.eventsDropped)
+            dramOverdrafts: values.dramOverdrafts, sampled: values.sampled, sampleZaps: values.sampleZaps, eventsDropped: values.eventsDropped)
     }
 }
