@@ -47,6 +47,35 @@ import TierMemTrace
     }
 }
 
+/// The live heap's own moves (direct reclaim, readahead) reported to the controller keep its
+/// table and policy consistent.
+@Suite struct ObservedMoveTests {
+    @Test func observedDemotionsAndPromotionsKeepTheTableConsistent() throws {
+        let layout = TierLayout(pageSize: 4096, dramPages: 4, pmemPages: 0, compressedBytes: 16 * 4096, pmemAccess: .paged)
+        var controller = Controller(layout: layout, policy: try LRUPolicy(layout: layout, options: PolicyOptions()),
+                                    executor: ReplayExecutor(costs: CostModel(), codec: .lz4), config: .demandOnly)
+        for page in 0..<4 as Range<UInt64> { _ = try controller.access(page: page, isWrite: true, now: 1 + page, position: page) }
+        controller.observedDemotion(page: 2, to: TierLayout.compressed)
+        #expect(controller.table.tier[2] == TierLayout.compressed)
+        #expect(controller.table.freeDRAMPages == 1)
+        controller.observedPromotion(page: 2, now: 10)
+        #expect(controller.table.tier[2] == TierLayout.dram)
+        #expect(controller.table.freeDRAMPages == 0)
+        // The promoted page is the most recent: LRU's next victim is page 0, not page 2.
+        #expect(controller.policy.demotionCandidates(limit: 1) == [0])
+        controller.observedPromotion(page: 2, now: 11)  // already in DRAM: nothing
+        controller.observedPromotion(page: 99, now: 12)  // unknown: nothing
+        #expect(controller.counters.promotions == 1)
+        #expect(controller.table.invariantViolation(ratio: controller.config.compressionRatio) == nil)
+        // No room in the table's DRAM: left where it is.
+        _ = try controller.access(page: 4, isWrite: false, now: 13, position: 4)
+        let outside = (0..<5 as Range<UInt64>).first { controller.table.tier[Int($0)] != TierLayout.dram }!
+        let fullBefore = controller.table.freeDRAMPages
+        controller.observedPromotion(page: outside, now: 14)
+        #expect(fullBefore == 0 && controller.table.tier[Int(outside)] != TierLayout.dram)
+    }
+}
+
 @Suite struct StaticPlacementTests {
     @Test func staticRatioNeverMigratesAndHonoursItsRatio() throws {
         let trace = try events(.kv, records: 20_000, pages: 1_000)

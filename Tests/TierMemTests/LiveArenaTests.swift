@@ -33,7 +33,8 @@ struct LiveArenaTests {
 
     @Test("explicit moves: LZ4, zstd, PMEM, zero flag, and back on touch")
     func explicitMoves() throws {
-        let arena = try makeArena(dram: 8, pmem: 8, compressed: 8)
+        // Readahead off: the touches below run in page order and would read ahead otherwise.
+        let arena = try makeArena(dram: 8, pmem: 8, compressed: 8) { $0.readAheadPages = 0 }
         let size = arena.pageSize
         PagePattern.fill(arena.address(ofPage: 0), page: 0, generation: 1, pageSize: size)  // compressible
         PagePattern.fill(arena.address(ofPage: 1), page: 1, generation: 2, pageSize: size)  // noise
@@ -86,6 +87,29 @@ struct LiveArenaTests {
         _ = arena.address(ofPage: 2).load(as: UInt64.self)
         #expect(try arena.sample(pages: 0..<4) == 2)
         #expect(arena.stats().sampleZaps == 4)
+    }
+
+    @Test("sequential page-ins read the next pages ahead into free frames; scattered ones do not", arguments: [8, 0])
+    func readaheadFollowsSequentialFaults(window: Int) throws {
+        let arena = try makeArena(dram: 16, compressed: 64) { $0.readAheadPages = window }
+        for page in 0..<12 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
+        for page in 0..<12 { #expect(try arena.demote(page: page) == .compressed) }
+        let before = arena.stats()
+        for page in 0..<12 {
+            #expect(PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) == nil)
+        }
+        let stats = arena.stats()
+        if window == 0 {
+            #expect(stats.missingFaults - before.missingFaults == 12 && stats.readAheadPages == 0)
+        } else {
+            // Faults at 0 (a new stream), 1 (sequential: 2 ahead), 4 (4 ahead: 5–8), 9 (8 ahead:
+            // 10, 11; 12 on were never touched and stay untouched).
+            #expect(stats.missingFaults - before.missingFaults == 4, "\(stats)")
+            #expect(stats.readAheadPages == 8 && stats.aheadPromotions == 8)
+            let ahead = arena.drainEvents().filter { $0.kind == .promotedAhead }.map(\.page)
+            #expect(ahead == [2, 3, 5, 6, 7, 8, 10, 11])
+        }
+        #expect(stats.dramPages == 12)
     }
 
     @Test("discard frees every tier's copy; the pages read as zeros")

@@ -74,6 +74,25 @@ public enum LiveMeasurements {
         return result
     }
 
+    /// Reading `pages` LZ4-compressed pages in address order, one load each: mean ns per page
+    /// and the page-ins that faulted, with readahead up to `readAheadPages` (0: off).
+    public static func sequentialReads(corpus: PageCorpus, pages: Int, readAheadPages: Int) throws -> (nsPerPage: Double, faults: Int) {
+        let arena = try arenaForMeasurements(pages: pages, readAheadPages: readAheadPages)
+        for page in 0..<pages {
+            corpus.pages[page % corpus.pages.count].withUnsafeBytes { arena.address(ofPage: page).copyMemory(from: $0.baseAddress!, byteCount: arena.pageSize) }
+        }
+        for page in 0..<pages { _ = try arena.demote(page: page, to: .compressed(.lz4)) }
+        let before = arena.stats().missingFaults
+        let start = monotonicNanoseconds()
+        for page in 0..<pages {
+            let (_, byte) = timedTouch(arena.address(ofPage: page))
+            let expected = corpus.pages[page % corpus.pages.count][0]
+            guard byte == expected else { throw CalibrationError("page \(page) read back \(byte), expected \(expected)") }
+        }
+        let elapsed = monotonicNanoseconds() - start
+        return (Double(elapsed) / Double(pages), arena.stats().missingFaults - before)
+    }
+
     /// LZ4 and zstd (level 3) on every corpus page, `repetitions` times.
     public static func codecCosts(corpus: PageCorpus, repetitions: Int) -> [CodecCost] {
         let compressor = PageCompressor(pageSize: corpus.pageSize)
@@ -215,7 +234,10 @@ public enum LiveMeasurements {
         return Double(elapsed) / Double(steps)
     }
 
-    private static func arenaForMeasurements(pages: Int, spinNanoseconds: UInt64 = LiveArenaConfiguration.defaultFaultSpin) throws -> LiveArena {
+    /// Readahead is off unless asked for: the fault-in measurements touch pages in order, and
+    /// must time faults, not pages already read ahead.
+    private static func arenaForMeasurements(pages: Int, spinNanoseconds: UInt64 = LiveArenaConfiguration.defaultFaultSpin,
+                                             readAheadPages: Int = 0) throws -> LiveArena {
         let bytes = ByteCount(UInt64(pages * Int(getpagesize())))
         let tiers = try TierSpec(tiers: [
             .init(kind: .dram, capacity: .bytes(bytes)), .init(kind: .pmem, capacity: .bytes(bytes)),
@@ -223,6 +245,7 @@ public enum LiveMeasurements {
         ])
         var configuration = LiveArenaConfiguration(tiers: tiers)
         configuration.faultSpinNanoseconds = spinNanoseconds
+        configuration.readAheadPages = readAheadPages
         return try LiveArena(configuration)
     }
 

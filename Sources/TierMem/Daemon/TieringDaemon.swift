@@ -224,6 +224,8 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
                 controller.observedDemotion(page: UInt64(event.page), to: location == .pmem ? TierLayout.pmem : TierLayout.compressed)
             case .discarded:
                 controller.free(page: UInt64(event.page))
+            case .promotedAhead:
+                controller.observedPromotion(page: UInt64(event.page), now: now)
             }
         }
     }
@@ -240,7 +242,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
                 switch event.kind {
                 case .touched: try recorder.write(TraceEvent(time: time, operation: .read, address: address, size: size))
                 case .discarded: try recorder.write(TraceEvent(time: time, operation: .free, address: address, size: size))
-                case .reclaimed: break
+                case .reclaimed, .promotedAhead: break
                 }
             }
         } catch {

@@ -23,6 +23,8 @@ final class ArenaCounters: @unchecked Sendable {
         var sampled = 0
         /// `madvise` calls that armed them: adjacent pages share one (and one TLB shootdown).
         var sampleZaps = 0
+        /// Pages brought in ahead of a sequential reader (counted in `aheadPromotions` too).
+        var readAheadPages = 0
         var eventsDropped = 0
     }
 
@@ -63,6 +65,13 @@ final class ArenaCounters: @unchecked Sendable {
             dramLimit = newValue
             pthread_mutex_unlock(&lock)
         }
+    }
+
+    /// DRAM frames not in use (negative after an overdraft).
+    var freeDRAMPages: Int {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return dramLimit - values.dramPages
     }
 
     /// Takes one DRAM frame if fewer than the limit are in use.

@@ -223,5 +223,27 @@ extension LiveArena {
                 fatalError("tiermem: cannot bring page \(page) in for a fault: \(error)")
             }
         }
+        // The faulting thread is awake again; the pages after a sequential page-in are brought
+        // in now, on this thread, so that the reader finds them mapped.
+        let ahead = readahead.pagesToReadAhead(after: page)
+        if ahead > 0 { readAhead(pages: (page + 1)..<min(page + 1 + ahead, pageCount)) }
+    }
+
+    /// Promotes the pages that are below DRAM, only into free frames (readahead never evicts),
+    /// skipping pages whose stripe is busy.
+    func readAhead(pages: Range<Int>) {
+        for page in pages {
+            guard counters.freeDRAMPages > 0 else { return }
+            let stripe = locks.stripe(of: page)
+            guard locks.tryLock(stripe) else { continue }
+            defer { locks.unlock(stripe) }
+            switch states[page].location {
+            case .untouched, .dram: continue
+            case .zero, .compressed, .pmem:
+                guard (try? promoteLocked(page, reason: .ahead)) != nil else { return }
+                counters.add(\.readAheadPages)
+                counters.record(Event(page: page, kind: .promotedAhead))
+            }
+        }
     }
 }

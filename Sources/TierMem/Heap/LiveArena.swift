@@ -60,6 +60,8 @@ public final class LiveArena: @unchecked Sendable {
     let zeroPage: UnsafeMutableRawPointer
     let counters = ArenaCounters()
     private var faultService: FaultService?
+    /// Readahead state; only the fault service thread touches it.
+    var readahead: SequentialFaultDetector
 
     /// Builds the arena and starts its fault service thread.
     public init(_ configuration: LiveArenaConfiguration) throws {
@@ -114,6 +116,7 @@ public final class LiveArena: @unchecked Sendable {
         defaultCodec = configuration.tiers[.compressed]?.codec ?? .lz4
         compressor = PageCompressor(pageSize: pageSize, zstdLevel: configuration.zstdLevel)
         compressibleBytes = Int(Double(pageSize) * configuration.compressibleLimit)
+        readahead = SequentialFaultDetector(maxWindow: configuration.readAheadPages)
         locks = StripeLocks(count: 1024)
         // calloc: an all-zero state word is `.untouched`, and a large arena's table stays
         // unbacked by memory until its pages are used.
@@ -328,6 +331,8 @@ public final class LiveArena: @unchecked Sendable {
             case reclaimed(Location)
             /// Freed by the allocator (`discard`).
             case discarded
+            /// Brought into DRAM ahead of a sequential reader by the fault service (readahead).
+            case promotedAhead
         }
         public var page: Int
         public var kind: Kind

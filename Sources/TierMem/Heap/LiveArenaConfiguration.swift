@@ -20,6 +20,10 @@ public struct LiveArenaConfiguration: Sendable {
     /// 0 sleeps at once. Nanoseconds.
     public var faultSpinNanoseconds: UInt64 = Self.defaultFaultSpin
     public static let defaultFaultSpin: UInt64 = 50_000
+    /// Most pages the fault service brings in ahead of a sequential reader (the window doubles
+    /// from 2 while faults keep following each other); 0 turns readahead off. Readahead uses
+    /// only free DRAM frames, never evicts.
+    public var readAheadPages = 8
     /// Forces user-mode-only userfaultfd even where full mode is permitted (to test that mode).
     public var forceUserModeOnly = false
 

@@ -34,6 +34,8 @@ public struct LiveArenaStats: Sendable, CustomStringConvertible {
     public var sampled: Int
     /// `madvise` calls that armed the sampled pages (adjacent pages share one).
     public var sampleZaps: Int
+    /// Pages brought in ahead of a sequential reader (part of `aheadPromotions`).
+    public var readAheadPages: Int
     public var eventsDropped: Int
 
     /// Uncompressed bytes per compressed byte held in the pool (1 when empty).
@@ -58,7 +60,7 @@ public struct LiveArenaStats: Sendable, CustomStringConvertible {
         }
         lines.append("faults: \(missingFaults) missing, \(minorFaults) minor; first touches \(firstTouches)")
         lines.append("sampled: \(sampled) pages in \(sampleZaps) madvise calls")
-        lines.append("promotions: \(demandPromotions) on demand, \(aheadPromotions) ahead")
+        lines.append("promotions: \(demandPromotions) on demand, \(aheadPromotions) ahead (\(readAheadPages) read ahead of sequential faults)")
         lines.append(
             "demotions: \(demotionsToCompressed) compressed, \(demotionsToPMEM) PMEM (\(incompressibleToPMEM) incompressible), "
                 + "\(demotionsToZero) zero; direct reclaims \(directReclaims), overdrafts \(dramOverdrafts)")
@@ -83,6 +85,6 @@ extension LiveArena {
             demotionsToPMEM: values.demotionsToPMEM, demotionsToCompressed: values.demotionsToCompressed,
             demotionsToZero: values.demotionsToZero, zstdPages: values.zstdPages,
             incompressibleToPMEM: values.incompressibleToPMEM, directReclaims: values.directReclaims,
-            dramOverdrafts: values.dramOverdrafts, sampled: values.sampled, sampleZaps: values.sampleZaps, eventsDropped: values.eventsDropped)
+            dramOverdrafts: values.dramOverdrafts, sampled: values.sampled, sampleZaps: values.sampleZaps, readAheadPages: values.readAheadPages, eventsDropped: values.eventsDropped)
     }
 }

@@ -176,6 +176,18 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         }
     }
 
+    /// The live heap brought `page` into DRAM on its own (readahead ahead of a sequential
+    /// reader): record it there, admitted as if just used, if the table's DRAM has room; pages
+    /// unknown or already in DRAM are left alone.
+    public mutating func observedPromotion(page: UInt64, now: UInt64) {
+        guard let id = _index.find(page) else { return }
+        let tier = _table.tier[Int(id)]
+        guard tier != TierLayout.dram, tier != PageTable.absent, _table.hasRoom(TierLayout.dram, for: id, ratio: config.compressionRatio) else { return }
+        _table.setTier(id, TierLayout.dram, ratio: config.compressionRatio)
+        _policy.admitted(id, AccessContext(now: now, isWrite: false, position: 0, nextUse: .max))
+        _counters.promotions += 1
+    }
+
     /// Lets time pass with no access: background reclaim spends the time it earned. The live
     /// daemon calls it every epoch; a replay never needs it (every access advances time).
     public mutating func tick(now: UInt64) throws(ControllerError) {
