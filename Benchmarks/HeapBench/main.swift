@@ -44,6 +44,16 @@ for spin in [UInt64(0), LiveArenaConfiguration.defaultFaultSpin] {
     }
 }
 
+print("\nSporadic fault-ins (LZ4 tier), one every `gap` of busy work on the faulting thread, µs")
+print("| gap | faults | p50 | p99 | mean |")
+print("|---|---:|---:|---:|---:|")
+for gap in [UInt64(0), 100_000, 500_000] {
+    let samples = try LiveMeasurements.loneFaultIns(corpus: corpus, pages: min(pagesPerRound, 2000), gap: gap)
+    let h = histogram(samples)
+    let mean = Double(samples.reduce(0, +)) / Double(max(samples.count, 1))
+    print("| \(gap / 1000) µs | \(samples.count) | \(micros(h.valueAtPercentile(50))) | \(micros(h.valueAtPercentile(99))) | \(micros(UInt64(mean))) |")
+}
+
 print("\nReading \(pagesPerRound) LZ4-compressed pages in address order, one load each (best of \(rounds) rounds)")
 print("| readahead | ns per page | page-ins that faulted |")
 print("|---|---:|---:|")

@@ -74,6 +74,27 @@ public enum LiveMeasurements {
         return result
     }
 
+    /// Fault-ins of LZ4-compressed pages one at a time, `gap` ns of busy work on the faulting
+    /// thread apart: sporadic faults, which find the fault service asleep (and, in a VM, its
+    /// vCPU halted). Returns each fault's latency, ns.
+    public static func loneFaultIns(corpus: PageCorpus, pages: Int, gap: UInt64) throws -> [UInt64] {
+        let arena = try arenaForMeasurements(pages: pages)
+        for page in 0..<pages {
+            corpus.pages[page % corpus.pages.count].withUnsafeBytes { arena.address(ofPage: page).copyMemory(from: $0.baseAddress!, byteCount: arena.pageSize) }
+        }
+        for page in 0..<pages { _ = try arena.demote(page: page, to: .compressed(.lz4)) }
+        var latencies: [UInt64] = []
+        for page in 0..<pages {
+            let until = monotonicNanoseconds() + gap
+            while monotonicNanoseconds() < until {}
+            let (latency, byte) = timedTouch(arena.address(ofPage: page))
+            let expected = corpus.pages[page % corpus.pages.count][0]
+            guard byte == expected else { throw CalibrationError("page \(page) read back \(byte), expected \(expected)") }
+            latencies.append(latency)
+        }
+        return latencies
+    }
+
     /// Reading `pages` LZ4-compressed pages in address order, one load each: mean ns per page
     /// and the page-ins that faulted, with readahead up to `readAheadPages` (0: off).
     public static func sequentialReads(corpus: PageCorpus, pages: Int, readAheadPages: Int) throws -> (nsPerPage: Double, faults: Int) {

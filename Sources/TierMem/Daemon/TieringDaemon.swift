@@ -56,6 +56,8 @@ public struct DaemonStats: Sendable, CustomStringConvertible {
     public var epochs: Int
     public var eventsFed: Int
     public var pagesSampled: Int
+    /// Cold-hinted pages the cold sweep demoted (left untouched for a round of the sweep).
+    public var coldDemotions = 0
     /// The controller's counters (its view: page-ins, demotions it planned and the executor did).
     public var counters: EngineCounters
     /// The daemon thread's CPU time and wall time since it started.
@@ -73,7 +75,7 @@ public struct DaemonStats: Sendable, CustomStringConvertible {
 
     public var description: String {
         var text = "daemon (\(policy)): \(epochs) epochs, \(eventsFed) events, \(pagesSampled) pages sampled, "
-            + "\(counters.backgroundDemotions) background demotions, CPU \(String(format: "%.2f", cpuShare * 100))% of a core"
+            + "\(counters.backgroundDemotions) background demotions, \(coldDemotions) cold-sweep demotions, CPU \(String(format: "%.2f", cpuShare * 100))% of a core"
         if let forecast { text += String(format: ", forecast %.1f page-ins/window", forecast) }
         if let psiSomeAvg10 { text += String(format: ", PSI some avg10 %.2f", psiSomeAvg10) }
         if recordedEvents > 0 { text += ", \(recordedEvents) events recorded" }
@@ -153,7 +155,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     func runLoop() {
         started = monotonicNanoseconds()
         let cpuStarted = threadCPUNanoseconds()
-        var epochs = 0, fed = 0, sampled = 0
+        var epochs = 0, fed = 0, sampled = 0, coldDemoted = 0
         var pressure: Double?
         let psiEveryEpochs = max(1, Int(1_000_000_000 / configuration.epochNanoseconds))
         let bytesPerEpoch = configuration.migrationRateLimitMBps > 0
@@ -169,19 +171,25 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             // PSI's avg10 is a ten-second average: reading it every second is plenty.
             if epochs % psiEveryEpochs == 0 { pressure = psi.someAvg10() }
             if let pressure { controller.observePressureStall(someAvg10: pressure) }
+            // Short of headroom, cold-hinted pages leave DRAM first, before the policy's
+            // victims: they were allocated as cold (the arena's direct reclaim does the same).
+            let free = arena.dramCapacityPages - arena.stats().dramPages
+            if free < highWatermarkPages {
+                coldDemoted += observe(arena.demoteColdPages(count: highWatermarkPages - free, target: .compressed(arena.defaultCodec)))
+            }
             try? controller.tick(now: monotonicNanoseconds())
             // Sampling serves reclaim: while DRAM has ample free room, nothing is about to be
             // demoted and the samples would teach nothing.
             let arenaStats = arena.stats()
             if arena.dramCapacityPages - arenaStats.dramPages < 2 * highWatermarkPages { sampled += armSample() }
-            demoteColdPages()
+            coldDemoted += demoteColdPages()
             epochs += 1
 
             let cpuUsed = threadCPUNanoseconds() - cpuStart
             let forecast = (controller.policy as? PredictivePolicy)?.lastForecast
             let now = monotonicNanoseconds()
             let current = DaemonStats(
-                policy: Policy.name, epochs: epochs, eventsFed: fed, pagesSampled: sampled, counters: controller.counters,
+                policy: Policy.name, epochs: epochs, eventsFed: fed, pagesSampled: sampled, coldDemotions: coldDemoted, counters: controller.counters,
                 cpuNanoseconds: threadCPUNanoseconds() - cpuStarted, wallNanoseconds: now - started,
                 forecast: forecast, psiSomeAvg10: pressure,
                 recordedEvents: recorder?.recordsWritten ?? 0, recordingError: recordingError)
@@ -252,11 +260,20 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
 
     /// Cold-hinted pages leave DRAM once they go one epoch untouched (the allocator's `.cold`
     /// hint: such objects are written once and rarely read). The controller hears of each.
-    private func demoteColdPages() {
-        let scan = max(256, arena.pageCount / 64)
-        for (page, location) in arena.demoteUntouchedColdPages(scan: scan, target: .compressed(arena.defaultCodec)) {
+    /// Returns how many pages it demoted.
+    private func demoteColdPages() -> Int {
+        // Cold-hinted pages only (an index skips the rest): the sweep goes round them in at most
+        // 32 epochs, so a cold page left untouched that long leaves DRAM.
+        let scan = max(256, arena.pageCount / 32)
+        return observe(arena.demoteUntouchedColdPages(scan: scan, target: .compressed(arena.defaultCodec)))
+    }
+
+    /// Tells the controller about pages the arena demoted for the daemon; returns how many.
+    private func observe(_ demoted: [(page: Int, location: LiveArena.Location)]) -> Int {
+        for (page, location) in demoted {
             controller.observedDemotion(page: UInt64(page), to: location == .pmem ? TierLayout.pmem : TierLayout.compressed)
         }
+        return demoted.count
     }
 
     /// Arms sampling on the policy's next demotion candidates: a touched one reaches the

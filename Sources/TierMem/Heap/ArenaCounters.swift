@@ -33,7 +33,6 @@ final class ArenaCounters: @unchecked Sendable {
     private var values = Values()
     private var eventLog: [LiveArena.Event] = []
     private var clockHand = 0
-    private var coldHand = 0
     private var lock = pthread_mutex_t()
 
     init() { pthread_mutex_init(&lock, nil) }
@@ -89,14 +88,6 @@ final class ArenaCounters: @unchecked Sendable {
         defer { pthread_mutex_unlock(&lock) }
         clockHand = clockHand + 1 == pageCount ? 0 : clockHand + 1
         return clockHand
-    }
-
-    /// The next page the daemon's cold-page sweep looks at.
-    func advanceColdHand(pageCount: Int) -> Int {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        coldHand = coldHand + 1 == pageCount ? 0 : coldHand + 1
-        return coldHand
     }
 
     func record(_ event: LiveArena.Event) {

@@ -60,6 +60,8 @@ public final class LiveArena: @unchecked Sendable {
     let zeroPage: UnsafeMutableRawPointer
     let counters = ArenaCounters()
     private var faultService: FaultService?
+    /// The cold-hinted pages, for the daemon's sweep.
+    let coldPages: ColdPageSet
     /// Readahead state; only the fault service thread touches it.
     var readahead: SequentialFaultDetector
 
@@ -117,6 +119,7 @@ public final class LiveArena: @unchecked Sendable {
         compressor = PageCompressor(pageSize: pageSize, zstdLevel: configuration.zstdLevel)
         compressibleBytes = Int(Double(pageSize) * configuration.compressibleLimit)
         readahead = SequentialFaultDetector(maxWindow: configuration.readAheadPages)
+        coldPages = ColdPageSet(pageCount: pageCount)
         locks = StripeLocks(count: 1024)
         // calloc: an all-zero state word is `.untouched`, and a large arena's table stays
         // unbacked by memory until its pages are used.
@@ -297,25 +300,50 @@ public final class LiveArena: @unchecked Sendable {
         try checkRange(pages.lowerBound)
         try checkRange(pages.upperBound - 1)
         for page in pages { locks.withLock(page: page) { states[page].isColdHint = cold } }
+        coldPages.mark(pages, cold: cold)
     }
 
     /// Second-chance demotion of cold-hinted DRAM pages, for a daemon: looks at up to `scan`
-    /// pages from where the last call stopped; a cold-hinted DRAM page armed for sampling and not
-    /// touched since is demoted (to `target`), one not yet armed is armed. Returns the pages
-    /// demoted and where they went.
+    /// cold-hinted pages from where the last call stopped (an index skips the other pages
+    /// without visiting them); one in DRAM that was armed for sampling and not touched since is
+    /// demoted (to `target`), one not yet armed is armed (neighbours with one `madvise`, as
+    /// `sample` does). Returns the pages demoted and where they went.
     public func demoteUntouchedColdPages(scan: Int, target: DemotionTarget) -> [(page: Int, location: Location)] {
         guard mode != .dramOnly, pageCount > 0 else { return [] }
         var demoted: [(page: Int, location: Location)] = []
-        for _ in 0..<min(scan, pageCount) {
-            let page = counters.advanceColdHand(pageCount: pageCount)
+        var unarmed: [Int] = []
+        for page in coldPages.nextMarked(limit: scan) {
             locks.withLock(page: page) {
                 guard states[page].isColdHint, states[page].location == .dram else { return }
-                if states[page].isSampled {
+                if !states[page].isSampled {
+                    unarmed.append(page)
+                } else if let state = try? demoteLocked(page, target: target, reason: .requested) {
+                    demoted.append((page, Self.publicLocation(state)))
+                }
+            }
+        }
+        _ = try? sample(pages: unarmed)
+        return demoted
+    }
+
+    /// Demotes up to `count` cold-hinted DRAM pages now, without a second chance (as direct
+    /// reclaim treats them), in the cold sweep's order: for a daemon that must free DRAM, data
+    /// allocated as cold goes before anything a policy would pick. Looks at no more than
+    /// `4 × count` (at least 1,024) cold-hinted pages. Returns the pages demoted and where they went.
+    public func demoteColdPages(count: Int, target: DemotionTarget) -> [(page: Int, location: Location)] {
+        guard mode != .dramOnly, count > 0 else { return [] }
+        var demoted: [(page: Int, location: Location)] = []
+        var budget = max(1024, 4 * count)
+        while demoted.count < count && budget > 0 {
+            let batch = coldPages.nextMarked(limit: min(256, budget))
+            if batch.isEmpty { break }
+            budget -= batch.count
+            for page in batch where demoted.count < count {
+                locks.withLock(page: page) {
+                    guard states[page].isColdHint, states[page].location == .dram else { return }
                     if let state = try? demoteLocked(page, target: target, reason: .requested) {
                         demoted.append((page, Self.publicLocation(state)))
                     }
-                } else if (try? zap(page)) != nil {
-                    states[page].isSampled = true
                 }
             }
         }

@@ -84,9 +84,21 @@ public final class KeyValueWorkload {
         for key in 0..<settings.keys { try put(key, random: &random) }
     }
 
+    /// Runs `operations` of the same mix, untimed and with other random choices than `run`'s,
+    /// so that the timed run starts from a warm heap (the active set back in DRAM after the
+    /// load), as a service that has been up for a while is. Returns the values found corrupt.
+    @discardableResult
+    public func warmUp(operations: Int) -> Int {
+        run(operations: operations, seed: settings.seed &+ 2, progress: nil).corruptValues
+    }
+
     /// Runs the operations (timed), calling `progress` about every tenth of a second.
     public func run(progress: Progress? = nil) -> Result {
-        var random = TraceRandom(seed: settings.seed &+ 1)
+        run(operations: settings.operations, seed: settings.seed &+ 1, progress: progress)
+    }
+
+    private func run(operations: Int, seed: UInt64, progress: Progress?) -> Result {
+        var random = TraceRandom(seed: seed)
         let zipf = ZipfSampler(n: UInt64(activeCount), exponent: settings.zipfExponent)
         var latency = LatencyHistogram()
         var corrupt = 0
@@ -96,11 +108,11 @@ public final class KeyValueWorkload {
         let start = monotonicNanoseconds()
         var nextReport = start
         var operation = 0
-        while operation < settings.operations {
+        while operation < operations {
             if operation % settings.phaseOperations == 0 && operation > 0 { phaseOffset = Int(random.below(UInt64(activeCount))) }
             if operation % settings.scanInterval == 0 && operation > 0 {
                 // A scan: `scanShare` of all keys in order, each a timed read.
-                for _ in 0..<max(1, Int(Double(settings.keys) * settings.scanShare)) where operation < settings.operations {
+                for _ in 0..<max(1, Int(Double(settings.keys) * settings.scanShare)) where operation < operations {
                     let began = monotonicNanoseconds()
                     if !check(scanPosition) { corrupt += 1 }
                     latency.record(monotonicNanoseconds() - began)
@@ -130,7 +142,7 @@ public final class KeyValueWorkload {
                 dramSamples += Double(stats.dramPages)
                 dramSampleCount += 1
                 peakDRAM = max(peakDRAM, stats.dramPages)
-                progress?(operation, settings.operations, Double(now - start) / 1e9, stats)
+                progress?(operation, operations, Double(now - start) / 1e9, stats)
                 nextReport = now + 100_000_000
             }
         }

@@ -32,6 +32,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Operations per configuration.")
     var operations = 2_000_000
 
+    @Option(name: .customLong("warm-up"), help: "Untimed operations between the load and the timed run, so that it starts from a warm heap.")
+    var warmUp = 500_000
+
     @Option(help: "Seed of the workload's random choices.")
     var seed: UInt64 = 1
 
@@ -44,6 +47,7 @@ struct DemoCommand: ParsableCommand {
     func validate() throws {
         guard keys >= 1000 else { throw ValidationError("--keys: at least 1000, got \(keys)") }
         guard operations >= 1000 else { throw ValidationError("--operations: at least 1000, got \(operations)") }
+        guard warmUp >= 0 else { throw ValidationError("--warm-up: 0 or more, got \(warmUp)") }
         guard (1...15).contains(runs) else { throw ValidationError("--runs: 1 to 15, got \(runs)") }
     }
 
@@ -55,6 +59,7 @@ struct DemoCommand: ParsableCommand {
             settings.workload.keys = keys
             settings.workload.operations = operations
             settings.workload.seed = seed
+            settings.warmUpOperations = warmUp
             settings.verbose = verbose
             settings.runs = runs
             try LiveDemo(settings: settings).run()

@@ -5,6 +5,8 @@ import TierMemCore
 
 struct KeyValueDemoSettings {
     var workload = KeyValueWorkload.Settings()
+    /// Untimed operations between the load and the timed run (a different random sequence).
+    var warmUpOperations = 500_000
     var verbose = false
     var runs = 1
 }
@@ -21,7 +23,7 @@ struct LiveDemo {
         /// Faults and demotions during the timed run only (not the load, not the final check).
         var faults: Int
         var demotions: Int
-        /// Values that failed the final check of every key.
+        /// Values that failed a read in the warm-up or the final check of every key.
         var corruptAtEnd: Int
         var arena: LiveArenaStats
         var daemon: DaemonStats?
@@ -90,7 +92,12 @@ struct LiveDemo {
         let used = heapStats.slabPages + heapStats.runPages
         let interactive = isatty(STDERR_FILENO) == 1
         var lastQuarter = 0
-        print("-- \(name): tiers \(tiers); loaded \(Format.count(UInt64(used))) pages in \(String(format: "%.1f", Date().timeIntervalSince(loadStart))) s")
+        let loadSeconds = Date().timeIntervalSince(loadStart)
+        let corruptInWarmUp = workload.warmUp(operations: settings.warmUpOperations)
+        let settle = Self.waitForDaemonToSettle(heap)
+        print("-- \(name): tiers \(tiers); loaded \(Format.count(UInt64(used))) pages in \(String(format: "%.1f", loadSeconds)) s, "
+              + "warmed up with \(Format.count(UInt64(settings.warmUpOperations))) operations"
+              + (settle.map { String(format: "; daemon settled in %.1f s", $0) } ?? ""))
         let before = heap.arena.stats()
         let daemonBefore = heap.daemonStats
         let result = workload.run { done, total, elapsed, stats in
@@ -118,7 +125,31 @@ struct LiveDemo {
         let corrupt = workload.verifyAll()
         return Outcome(name: name, dramCapPages: heap.arena.dramCapacityPages, usedPages: used, result: result,
                        faults: after.missingFaults - before.missingFaults, demotions: Self.demotions(after) - Self.demotions(before),
-                       corruptAtEnd: corrupt, arena: after, daemon: daemonAfter, daemonCPUShare: cpuShare)
+                       corruptAtEnd: corrupt + corruptInWarmUp, arena: after, daemon: daemonAfter, daemonCPUShare: cpuShare)
+    }
+
+    /// Waits until the daemon has finished offloading what the load and warm-up left in DRAM —
+    /// no demotion of any kind for 0.3 s — so that the timed run shows the steady state a
+    /// long-running service is in (at most 15 s). Returns the seconds waited; nil without a daemon.
+    private static func waitForDaemonToSettle(_ heap: TieredHeap) -> Double? {
+        guard heap.daemonStats != nil else { return nil }
+        func demotions() -> Int {
+            let daemon = heap.daemonStats
+            return (daemon?.coldDemotions ?? 0) + Int(daemon?.counters.backgroundDemotions ?? 0) + heap.arena.stats().directReclaims
+        }
+        let start = Date()
+        var last = demotions(), quietSince = Date()
+        while Date().timeIntervalSince(start) < 15 {
+            usleep(50_000)
+            let now = demotions()
+            if now != last {
+                last = now
+                quietSince = Date()
+            } else if Date().timeIntervalSince(quietSince) >= 0.3 {
+                break
+            }
+        }
+        return Date().timeIntervalSince(start)
     }
 
     private static func demotions(_ stats: LiveArenaStats) -> Int {
