@@ -121,8 +121,14 @@ final class PmemStore: @unchecked Sendable {
         return removed
     }
 
+    /// Removes a PMEM directory; a failure is reported on stderr (the files would be left
+    /// behind, holding disk space) rather than thrown from a deinit.
     private static func removeTree(_ path: String) {
-        try? FileManager.default.removeItem(atPath: path)
+        do {
+            try FileManager.default.removeItem(atPath: path)
+        } catch {
+            FileHandle.standardError.write(Data("tiermem: could not remove the PMEM directory '\(path)': \(error)\n".utf8))
+        }
     }
 }
 
