@@ -23,6 +23,8 @@ public struct PredictivePolicy: PlacementPolicy {
     @usableFromInline var window: UInt32 = 1
     @usableFromInline var windowWorkingSet = 0
     @usableFromInline var meanGap: Double = 0
+    /// The latest access time seen (the policy's "now" outside an access).
+    @usableFromInline var latest: UInt64 = 0
     @usableFromInline let candidates: Int
     @usableFromInline let margin: Double
     @usableFromInline let maxAheadPages: Int
@@ -66,6 +68,7 @@ public struct PredictivePolicy: PlacementPolicy {
             meanGap += (Double(observed) - meanGap) * 0.001
         }
         last[i] = access.now
+        latest = max(latest, access.now)
         if stamp[i] != window {
             stamp[i] = window
             windowWorkingSet += 1
@@ -87,11 +90,15 @@ public struct PredictivePolicy: PlacementPolicy {
         return true
     }
 
-    /// When the page is expected back: last access plus its gap (twice the mean for a page seen once).
+    /// When the page is expected back: last access plus its gap (twice the mean for a page seen
+    /// once). A page already more than twice its gap overdue has left its pattern: as for LRU,
+    /// the longer it has been idle, the later it is expected (now plus its idle time).
     @inlinable
     func predictedNextAccess(_ id: PageID) -> Double {
         let g = gap[Int(id)]
-        return Double(last[Int(id)]) + (g > 0 ? Double(g) : 2 * max(meanGap, 1))
+        let expectedGap = g > 0 ? Double(g) : 2 * max(meanGap, 1)
+        let idle = Double(latest) - Double(last[Int(id)])
+        return idle > 2 * expectedGap ? Double(latest) + idle : Double(last[Int(id)]) + expectedGap
     }
 
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? {
