@@ -8,8 +8,9 @@ import TierMemModel
 ///
 /// Victims are chosen by predicted coldness: each page's time to its next access is estimated
 /// online as its last access plus a moving average of its inter-access gaps (a page seen once is
-/// assumed colder than any page seen twice); among the pages at the cold end of an LRU list, the
-/// one predicted to be needed last goes first.
+/// assumed colder than any page seen twice; a page more than twice its gap overdue, as late as
+/// it has been idle); among the pages at the cold end of an LRU list, the one predicted to be
+/// needed last goes first.
 public struct PredictivePolicy: PlacementPolicy {
     public static let name = "predictive"
     public static let summary = "forecasts page-in demand and reclaims ahead of it; victims by predicted time to next access"
