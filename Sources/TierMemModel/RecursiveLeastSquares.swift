@@ -9,7 +9,7 @@
 /// ridge start when it stops being finite or its trace explodes (a known failure of RLS with
 /// forgetting when inputs stop exciting every direction); non-finite inputs or targets are
 /// ignored; predictions are always finite.
-public struct RecursiveLeastSquares: Codable, Equatable, Sendable {
+public struct RecursiveLeastSquares: LinearPredictor, Codable, Equatable, Sendable {
     /// Row-major n × m: weights[i * outputs + k] is input i's weight for output k.
     public private(set) var weights: [Double]
     /// Row-major n × n.
@@ -48,19 +48,6 @@ public struct RecursiveLeastSquares: Codable, Equatable, Sendable {
     /// Whether P is exactly symmetric, as every update keeps it (a loaded file's must be).
     public var isSymmetric: Bool {
         (0..<features).allSatisfy { i in (0..<i).allSatisfy { j in covariance[i * features + j] == covariance[j * features + i] } }
-    }
-
-    /// Output k: Σ w[i,k] x[i]; 0 where not finite.
-    public func predict(_ x: [Double], output k: Int = 0) -> Double {
-        linearOutput(weights, x, features: features, outputs: outputs, output: k)
-    }
-
-    /// Every output at once (one pass over the weights); 0 where not finite.
-    public func predictAll(_ x: [Double]) -> [Double] {
-        [Double](unsafeUninitializedCapacity: outputs) { buffer, count in
-            linearOutputs(weights, x, features: features, outputs: outputs, into: buffer.baseAddress!)
-            count = outputs
-        }
     }
 
     public mutating func update(_ x: [Double], target: Double) { update(x, targets: [target]) }
@@ -131,7 +118,7 @@ public struct RecursiveLeastSquares: Codable, Equatable, Sendable {
 
 /// Normalised least mean squares: the SGD variant for many features, O(n·m) per update.
 /// w ← w + μ e x / (ε + xᵀx).
-public struct NormalizedLMS: Codable, Equatable, Sendable {
+public struct NormalizedLMS: LinearPredictor, Codable, Equatable, Sendable {
     public private(set) var weights: [Double]
     public let features: Int
     public let outputs: Int
@@ -147,18 +134,6 @@ public struct NormalizedLMS: Codable, Equatable, Sendable {
 
     public var isConsistent: Bool { features > 0 && outputs > 0 && weights.count == features * outputs && stepSize > 0 && stepSize < 2 }
 
-    public func predict(_ x: [Double], output k: Int = 0) -> Double {
-        linearOutput(weights, x, features: features, outputs: outputs, output: k)
-    }
-
-    /// Every output at once (one pass over the weights); 0 where not finite.
-    public func predictAll(_ x: [Double]) -> [Double] {
-        [Double](unsafeUninitializedCapacity: outputs) { buffer, count in
-            linearOutputs(weights, x, features: features, outputs: outputs, into: buffer.baseAddress!)
-            count = outputs
-        }
-    }
-
     public mutating func update(_ x: [Double], target: Double) { update(x, targets: [target]) }
 
     public mutating func update(_ x: [Double], targets y: [Double]) {
@@ -173,13 +148,6 @@ public struct NormalizedLMS: Codable, Equatable, Sendable {
     }
 }
 
-/// Σ w[i,k] x[i] over row-major n × m weights; 0 where the sum is not finite.
-private func linearOutput(_ weights: [Double], _ x: [Double], features: Int, outputs: Int, output k: Int) -> Double {
-    var y = 0.0
-    for i in 0..<features { y += weights[i * outputs + k] * x[i] }
-    return y.isFinite ? y : 0
-}
-
 /// Every output of row-major n × m weights, Σ_i w[i,k] x[i] for each k, in one unit-stride pass;
 /// 0 where a sum is not finite.
 private func linearOutputs(_ weights: [Double], _ x: [Double], features: Int, outputs: Int, into out: UnsafeMutablePointer<Double>) {
@@ -192,4 +160,25 @@ private func linearOutputs(_ weights: [Double], _ x: [Double], features: Int, ou
         }
     }
     for k in 0..<outputs where !out[k].isFinite { out[k] = 0 }
+}
+
+/// A learner whose outputs are linear in its inputs: row-major n × m weights, weight [i, k] for
+/// input i and output k. Both learners predict the same way.
+public protocol LinearPredictor {
+    var weights: [Double] { get }
+    var features: Int { get }
+    var outputs: Int { get }
+}
+
+extension LinearPredictor {
+    /// Every output at once (one pass over the weights); 0 where not finite.
+    public func predictAll(_ x: [Double]) -> [Double] {
+        [Double](unsafeUninitializedCapacity: outputs) { buffer, count in
+            linearOutputs(weights, x, features: features, outputs: outputs, into: buffer.baseAddress!)
+            count = outputs
+        }
+    }
+
+    /// Output k: Σ w[i,k] x[i]; 0 where not finite.
+    public func predict(_ x: [Double], output k: Int = 0) -> Double { predictAll(x)[k] }
 }
