@@ -59,10 +59,7 @@ public enum LiveMeasurements {
                 var locations: [LiveArena.Location?] = []
                 for page in 0..<pagesPerRound { locations.append(try arena.demote(page: page, to: target)) }
                 for page in 0..<pagesPerRound {
-                    let (latency, byte) = timedTouch(arena.address(ofPage: page))
-                    // Using the byte keeps the optimiser from dropping the load (and checks it).
-                    let expected = corpus.pages[page % corpus.pages.count][0]
-                    guard byte == expected else { throw CalibrationError("page \(page) read back \(byte), expected \(expected)") }
+                    let latency = try checkedTouch(arena, page: page, corpus: corpus)
                     switch locations[page] {
                     case .compressed: result.compressed.append(latency)
                     case .pmem: result.pmem.append(latency)
@@ -78,19 +75,12 @@ public enum LiveMeasurements {
     /// thread apart: sporadic faults, which find the fault service asleep (and, in a VM, its
     /// vCPU halted). Returns each fault's latency, ns.
     public static func loneFaultIns(corpus: PageCorpus, pages: Int, gap: UInt64) throws -> [UInt64] {
-        let arena = try arenaForMeasurements(pages: pages)
-        for page in 0..<pages {
-            corpus.pages[page % corpus.pages.count].withUnsafeBytes { arena.address(ofPage: page).copyMemory(from: $0.baseAddress!, byteCount: arena.pageSize) }
-        }
-        for page in 0..<pages { _ = try arena.demote(page: page, to: .compressed(.lz4)) }
+        let arena = try compressedArena(corpus: corpus, pages: pages)
         var latencies: [UInt64] = []
         for page in 0..<pages {
             let until = monotonicNanoseconds() + gap
             while monotonicNanoseconds() < until {}
-            let (latency, byte) = timedTouch(arena.address(ofPage: page))
-            let expected = corpus.pages[page % corpus.pages.count][0]
-            guard byte == expected else { throw CalibrationError("page \(page) read back \(byte), expected \(expected)") }
-            latencies.append(latency)
+            latencies.append(try checkedTouch(arena, page: page, corpus: corpus))
         }
         return latencies
     }
@@ -98,20 +88,31 @@ public enum LiveMeasurements {
     /// Reading `pages` LZ4-compressed pages in address order, one load each: mean ns per page
     /// and the page-ins that faulted, with readahead up to `readAheadPages` (0: off).
     public static func sequentialReads(corpus: PageCorpus, pages: Int, readAheadPages: Int) throws -> (nsPerPage: Double, faults: Int) {
+        let arena = try compressedArena(corpus: corpus, pages: pages, readAheadPages: readAheadPages)
+        let before = arena.stats().missingFaults
+        let start = monotonicNanoseconds()
+        for page in 0..<pages { _ = try checkedTouch(arena, page: page, corpus: corpus) }
+        let elapsed = monotonicNanoseconds() - start
+        return (Double(elapsed) / Double(pages), arena.stats().missingFaults - before)
+    }
+
+    /// An arena whose first `pages` pages hold corpus pages, all demoted to the LZ4 pool.
+    private static func compressedArena(corpus: PageCorpus, pages: Int, readAheadPages: Int = 0) throws -> LiveArena {
         let arena = try arenaForMeasurements(pages: pages, readAheadPages: readAheadPages)
         for page in 0..<pages {
             corpus.pages[page % corpus.pages.count].withUnsafeBytes { arena.address(ofPage: page).copyMemory(from: $0.baseAddress!, byteCount: arena.pageSize) }
         }
         for page in 0..<pages { _ = try arena.demote(page: page, to: .compressed(.lz4)) }
-        let before = arena.stats().missingFaults
-        let start = monotonicNanoseconds()
-        for page in 0..<pages {
-            let (_, byte) = timedTouch(arena.address(ofPage: page))
-            let expected = corpus.pages[page % corpus.pages.count][0]
-            guard byte == expected else { throw CalibrationError("page \(page) read back \(byte), expected \(expected)") }
-        }
-        let elapsed = monotonicNanoseconds() - start
-        return (Double(elapsed) / Double(pages), arena.stats().missingFaults - before)
+        return arena
+    }
+
+    /// Times one load of `page` and checks its first byte against the corpus page it holds.
+    private static func checkedTouch(_ arena: LiveArena, page: Int, corpus: PageCorpus) throws -> UInt64 {
+        let (latency, byte) = timedTouch(arena.address(ofPage: page))
+        // Using the byte keeps the optimiser from dropping the load (and checks it).
+        let expected = corpus.pages[page % corpus.pages.count][0]
+        guard byte == expected else { throw CalibrationError("page \(page) read back \(byte), expected \(expected)") }
+        return latency
     }
 
     /// LZ4 and zstd (level 3) on every corpus page, `repetitions` times.
