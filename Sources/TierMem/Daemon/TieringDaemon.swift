@@ -173,7 +173,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             if let pressure { controller.observePressureStall(someAvg10: pressure) }
             // Short of headroom, cold-hinted pages leave DRAM first, before the policy's
             // victims: they were allocated as cold (the arena's direct reclaim does the same).
-            let free = arena.dramCapacityPages - arena.stats().dramPages
+            let free = arena.freeDRAMPages
             if free < highWatermarkPages {
                 coldDemoted += observe(arena.demoteColdPages(count: highWatermarkPages - free, target: .compressed(arena.defaultCodec)))
             }

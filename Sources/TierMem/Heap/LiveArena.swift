@@ -317,8 +317,8 @@ public final class LiveArena: @unchecked Sendable {
                 guard states[page].isColdHint, states[page].location == .dram else { return }
                 if !states[page].isSampled {
                     unarmed.append(page)
-                } else if let state = try? demoteLocked(page, target: target, reason: .requested) {
-                    demoted.append((page, Self.publicLocation(state)))
+                } else if let moved = demoteForDaemonLocked(page, target: target) {
+                    demoted.append(moved)
                 }
             }
         }
@@ -341,14 +341,21 @@ public final class LiveArena: @unchecked Sendable {
             for page in batch where demoted.count < count {
                 locks.withLock(page: page) {
                     guard states[page].isColdHint, states[page].location == .dram else { return }
-                    if let state = try? demoteLocked(page, target: target, reason: .requested) {
-                        demoted.append((page, Self.publicLocation(state)))
-                    }
+                    if let moved = demoteForDaemonLocked(page, target: target) { demoted.append(moved) }
                 }
             }
         }
         return demoted
     }
+
+    /// Demotes `page` (its stripe held) for a daemon's cold sweep: where it went, or nil if it
+    /// could not move.
+    private func demoteForDaemonLocked(_ page: Int, target: DemotionTarget) -> (page: Int, location: Location)? {
+        (try? demoteLocked(page, target: target, reason: .requested)).map { (page, Self.publicLocation($0)) }
+    }
+
+    /// The DRAM frames not in use right now (cheaper than `stats()`; negative after an overdraft).
+    public var freeDRAMPages: Int { counters.freeDRAMPages }
 
     /// What the arena saw happen to a page that a daemon steering it needs to know.
     public struct Event: Sendable, Equatable {
