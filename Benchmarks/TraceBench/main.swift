@@ -1,6 +1,6 @@
 // tiermem-bench: the trace toolkit's speed and size, measured in a release build.
 //   swift build -c release --product tiermem-bench && .build/release/tiermem-bench [--quick] [--only SECTION]
-// SECTION is one of trace (decode, size, ingest), replay, forecaster (all by default);
+// SECTION is one of trace (decode, size, ingest), replay, forecaster, or several comma-separated (all by default);
 // `--policies lru,clock` and `--footprints 16384` narrow the replay section (for profiling).
 // Reports decode speed (records/s), bytes per record, Lackey and CSV ingest speed (MB/s), and
 // encode speed. Each figure is the best of several runs on one core, with data in memory (or the
@@ -13,13 +13,12 @@ import TierMemTrace
 
 let quick = CommandLine.arguments.contains("--quick")
 let runs = quick ? 2 : 5
-let only: String? = CommandLine.arguments.firstIndex(of: "--only").flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil }
 /// The comma-separated values after `flag`, if given.
 func listArgument(_ flag: String) -> [String]? {
     CommandLine.arguments.firstIndex(of: flag).flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1].split(separator: ",").map(String.init) : nil }
 }
 /// Whether a section runs (`--only` picks one).
-func wanted(_ section: String) -> Bool { only == nil || only == section }
+func wanted(_ section: String) -> Bool { listArgument("--only").map { $0.contains(section) } ?? true }
 let clock = ContinuousClock()
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
