@@ -273,6 +273,8 @@ struct CLI {
         #expect(result.stdout.contains("every value verified intact in every configuration"))
         let bad = try CLI.run(["demo", "--keys", "10"])
         #expect(bad.status != 0 && bad.stderr.contains("--keys"))
+        let badWarmUp = try CLI.run(["demo", "--warm-up", "-1"])
+        #expect(badWarmUp.status != 0 && badWarmUp.stderr.contains("--warm-up"), "\(badWarmUp.stderr)")
     }
 
     @Test("tiermem demo --traces replays the shipped traces offline")
