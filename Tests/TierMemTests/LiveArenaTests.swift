@@ -199,6 +199,12 @@ struct LiveArenaTests {
         } catch {
             #expect("\(error)".contains("DRAM tier"))
         }
+        #expect(throws: LiveArenaError.configuration("readAheadPages -1: expected 0 (off) or more pages")) {
+            try makeArena(dram: 2) { $0.readAheadPages = -1 }
+        }
+        #expect(throws: LiveArenaError.configuration("compressibleLimit 1.5: expected a share of a page in (0, 1]")) {
+            try makeArena(dram: 2) { $0.compressibleLimit = 1.5 }
+        }
         let arena = try makeArena(dram: 2)
         #expect(throws: LiveArenaError.pageOutOfRange(page: 2, pageCount: 2)) { try arena.demote(page: 2) }
     }

@@ -45,6 +45,7 @@ public struct LiveArenaConfiguration: Sendable {
         guard compressibleLimit > 0, compressibleLimit <= 1 else {
             throw .configuration("compressibleLimit \(compressibleLimit): expected a share of a page in (0, 1]")
         }
+        guard readAheadPages >= 0 else { throw .configuration("readAheadPages \(readAheadPages): expected 0 (off) or more pages") }
         return (dram, try pages(.pmem), try pages(.compressed))
     }
 }
