@@ -45,7 +45,10 @@ typedef struct {
 } tm_stats_t;
 
 /* Creates a heap from a tier specification such as "dram:64MiB;compressed:256MiB" (sizes in
- * bytes; see the README). NULL uses TIERMEM_TIERS, or defaults sized from the machine. */
+ * bytes; see the README). NULL uses TIERMEM_TIERS, or defaults sized from the machine.
+ * TIERMEM_FAULTS=signal resolves faults on the faulting thread (faster; a system call that
+ * touches a heap page not in DRAM then fails with EFAULT); the default, "thread", uses a
+ * handler thread and serves system calls too. */
 int tm_heap_create(const char *tiers, tm_heap **heap);
 /* Destroys a heap and everything allocated from it. */
 void tm_heap_destroy(tm_heap *heap);

@@ -29,10 +29,13 @@ func histogram(_ samples: [UInt64]) -> Histogram<UInt64> {
 
 func micros(_ nanoseconds: UInt64) -> String { String(format: "%.1f", Double(nanoseconds) / 1000) }
 
-for spin in [UInt64(0), LiveArenaConfiguration.defaultFaultSpin] {
-    let faults = try LiveMeasurements.faultIns(corpus: corpus, pagesPerRound: pagesPerRound, rounds: rounds, spinNanoseconds: spin)
+for (spin, handling) in [(UInt64(0), LiveArenaConfiguration.FaultHandling.handlerThread),
+                         (LiveArenaConfiguration.defaultFaultSpin, .handlerThread), (0, .faultingThread)] {
+    let faults = try LiveMeasurements.faultIns(corpus: corpus, pagesPerRound: pagesPerRound, rounds: rounds, spinNanoseconds: spin,
+                                               faultHandling: handling)
     let bare = histogram(faults.bare)
-    print("\nFault-in latency, µs (touch to resume, on the faulting thread), fault service spin \(spin / 1000) µs")
+    print("\nFault-in latency, µs (touch to resume, on the faulting thread), "
+          + (handling == .faultingThread ? "faults resolved on the faulting thread (SIGBUS)" : "fault service spin \(spin / 1000) µs"))
     print("| kind | faults | p50 | p99 | p99.9 | max | p50 / bare | p99 / bare |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for (name, samples) in [("bare userfaultfd round trip", faults.bare), ("first touch (zero page)", faults.firstTouch),
@@ -45,13 +48,16 @@ for spin in [UInt64(0), LiveArenaConfiguration.defaultFaultSpin] {
 }
 
 print("\nSporadic fault-ins (LZ4 tier), one every `gap` of busy work on the faulting thread, µs")
-print("| gap | faults | p50 | p99 | mean |")
-print("|---|---:|---:|---:|---:|")
-for gap in [UInt64(0), 100_000, 500_000] {
-    let samples = try LiveMeasurements.loneFaultIns(corpus: corpus, pages: min(pagesPerRound, 2000), gap: gap)
-    let h = histogram(samples)
-    let mean = Double(samples.reduce(0, +)) / Double(max(samples.count, 1))
-    print("| \(gap / 1000) µs | \(samples.count) | \(micros(h.valueAtPercentile(50))) | \(micros(h.valueAtPercentile(99))) | \(micros(UInt64(mean))) |")
+print("| faults resolved by | gap | faults | p50 | p99 | mean |")
+print("|---|---|---:|---:|---:|---:|")
+for handling in LiveArenaConfiguration.FaultHandling.allCases {
+    for gap in [UInt64(0), 100_000, 500_000] {
+        let samples = try LiveMeasurements.loneFaultIns(corpus: corpus, pages: min(pagesPerRound, 2000), gap: gap, faultHandling: handling)
+        let h = histogram(samples)
+        let mean = Double(samples.reduce(0, +)) / Double(max(samples.count, 1))
+        print("| \(handling == .faultingThread ? "faulting thread (SIGBUS)" : "handler thread") | \(gap / 1000) µs | \(samples.count) | "
+              + "\(micros(h.valueAtPercentile(50))) | \(micros(h.valueAtPercentile(99))) | \(micros(UInt64(mean))) |")
+    }
 }
 
 print("\nReading \(pagesPerRound) LZ4-compressed pages in address order, one load each (best of \(rounds) rounds)")

@@ -40,7 +40,9 @@ private func heap(_ handle: OpaquePointer?) -> TieredHeap {
 public func tm_heap_create(_ tiers: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> CInt {
     guard let out else { return fail(statusInvalid, "tm_heap_create: the heap argument is NULL") }
     do {
-        let created = try tiers.map { try TieredHeap(tiers: String(cString: $0)) } ?? TieredHeap.fromEnvironment()
+        let created = try tiers.map {
+            try TieredHeap(tiers: String(cString: $0), faultHandling: try .fromEnvironment() ?? .handlerThread)
+        } ?? TieredHeap.fromEnvironment()
         out.pointee = OpaquePointer(Unmanaged.passRetained(created).toOpaque())
         return statusOK
     } catch {

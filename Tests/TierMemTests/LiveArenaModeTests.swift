@@ -33,6 +33,34 @@ struct LiveArenaModeTests {
         #expect(PagePattern.firstMismatch(arena.address(ofPage: 0), page: 0, generation: 1, pageSize: arena.pageSize) == nil)
     }
 
+    @Test("faults on the faulting thread (SIGBUS): plain loads and stores work, a system call on a demoted page fails with EFAULT")
+    func faultingThreadLimit() throws {
+        let arena = try makeArena(dram: 4, compressed: 4, faults: .faultingThread)
+        #expect(arena.mode == .full && arena.faultHandling == .faultingThread)
+        let outcome = try writeFromDemotedPage(arena)
+        #expect(outcome.result == -1 && outcome.errno == EFAULT)
+        #expect(PagePattern.firstMismatch(arena.address(ofPage: 0), page: 0, generation: 1, pageSize: arena.pageSize) == nil)
+        #expect(arena.stats().demandPromotions == 1)
+    }
+
+    @Test("two arenas resolving faults on the faulting thread each get their own faults, and a freed arena's range is forgotten")
+    func severalSignalArenas() throws {
+        var first: LiveArena? = try makeArena(dram: 2, compressed: 4, faults: .faultingThread)
+        let second = try makeArena(dram: 2, compressed: 4, faults: .faultingThread)
+        for arena in [first!, second] {
+            for page in 0..<4 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 5, pageSize: arena.pageSize) }
+        }
+        first = nil
+        let third = try makeArena(dram: 2, compressed: 4, faults: .faultingThread)
+        for arena in [second, third] {
+            for page in 0..<4 {
+                if arena === third { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 5, pageSize: arena.pageSize) }
+                #expect(PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: 5, pageSize: arena.pageSize) == nil)
+            }
+            #expect(arena.stats().directReclaims >= 2 && arena.stats().dramPages <= 2)
+        }
+    }
+
     @Test("the PMEM tier lives in a private 0700 directory, removed on close; a crashed run's is cleaned")
     func pmemDirectoryLifecycle() throws {
         let parent = try makeTestDirectory()

@@ -36,9 +36,9 @@ func pointer(_ address: UInt) -> UnsafeMutableRawPointer { UnsafeMutableRawPoint
 
 @Suite("Live arena races: every move against every touch")
 struct LiveArenaRaceTests {
-    @Test("a write during demotion is never lost")
-    func writeDuringDemotion() throws {
-        let arena = try makeArena(dram: 4, pmem: 4, compressed: 4)
+    @Test("a write during demotion is never lost", arguments: bothFaultPaths)
+    func writeDuringDemotion(faults: LiveArenaConfiguration.FaultHandling) throws {
+        let arena = try makeArena(dram: 4, pmem: 4, compressed: 4, faults: faults)
         let page = 1, size = arena.pageSize, address = pageAddress(arena, page)
         let shared = SharedState()
         onThreads(2) { role in
@@ -69,9 +69,9 @@ struct LiveArenaRaceTests {
         #expect(shared.tally("demotions") >= 50)
     }
 
-    @Test("a read during compression always sees the whole page")
-    func readDuringCompression() throws {
-        let arena = try makeArena(dram: 4, compressed: 8)
+    @Test("a read during compression always sees the whole page", arguments: bothFaultPaths)
+    func readDuringCompression(faults: LiveArenaConfiguration.FaultHandling) throws {
+        let arena = try makeArena(dram: 4, compressed: 8, faults: faults)
         let page = 2, size = arena.pageSize, address = pageAddress(arena, page)
         PagePattern.fill(pointer(address), page: page, generation: 4, pageSize: size)
         let shared = SharedState()
@@ -100,9 +100,9 @@ struct LiveArenaRaceTests {
         #expect(stats.demandPromotions >= 50)
     }
 
-    @Test("a free during promotion leaves a zero page and no stored copy")
-    func freeDuringPromotion() throws {
-        let arena = try makeArena(dram: 4, pmem: 4, compressed: 4)
+    @Test("a free during promotion leaves a zero page and no stored copy", arguments: bothFaultPaths)
+    func freeDuringPromotion(faults: LiveArenaConfiguration.FaultHandling) throws {
+        let arena = try makeArena(dram: 4, pmem: 4, compressed: 4, faults: faults)
         let page = 3, size = arena.pageSize, address = pageAddress(arena, page)
         let shared = SharedState()
         for round in 0..<200 {
@@ -125,9 +125,9 @@ struct LiveArenaRaceTests {
         #expect(stats.pmemPages == 0 && stats.compressedPages == 0 && stats.dramPages == 0)
     }
 
-    @Test("a fault on a page being sampled is recorded once and resolved in place")
-    func faultDuringSampling() throws {
-        let arena = try makeArena(dram: 4, compressed: 4)
+    @Test("a fault on a page being sampled is recorded once and resolved in place", arguments: bothFaultPaths)
+    func faultDuringSampling(faults: LiveArenaConfiguration.FaultHandling) throws {
+        let arena = try makeArena(dram: 4, compressed: 4, faults: faults)
         let page = 0, size = arena.pageSize, address = pageAddress(arena, page)
         PagePattern.fill(pointer(address), page: page, generation: 1, pageSize: size)
         let shared = SharedState()

@@ -9,12 +9,12 @@ import TierMemCore
 /// `TIERMEM_STRESS_SECONDS` (default 3). scripts/sanitize-stress.sh runs it under TSan and ASan.
 @Suite("Live arena stress")
 struct LiveArenaStressTests {
-    @Test("threads writing and reading while pages move at random: every byte verifies")
-    func stress() throws {
+    @Test("threads writing and reading while pages move at random: every byte verifies", arguments: bothFaultPaths)
+    func stress(faults: LiveArenaConfiguration.FaultHandling) throws {
         let seconds = Double(ProcessInfo.processInfo.environment["TIERMEM_STRESS_SECONDS"] ?? "") ?? 3
         let directory = try makeTestDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let arena = try makeArena(dram: 64, pmem: 96, compressed: 96, directory: directory)
+        let arena = try makeArena(dram: 64, pmem: 96, compressed: 96, directory: directory, faults: faults)
         let workers = 3, size = arena.pageSize, pageCount = arena.pageCount
         let base = UInt(bitPattern: arena.baseAddress)
         let shared = SharedState()

@@ -5,12 +5,12 @@ import TierMemCore
 
 @Suite("Live arena: pages move between DRAM, PMEM and the compressed pool, bytes intact")
 struct LiveArenaTests {
-    @Test("a heap four times its DRAM holds every page; DRAM never exceeds its limit")
-    func overcommittedHeapRoundTrips() throws {
+    @Test("a heap four times its DRAM holds every page; DRAM never exceeds its limit", arguments: bothFaultPaths)
+    func overcommittedHeapRoundTrips(faults: LiveArenaConfiguration.FaultHandling) throws {
         let directory = try makeTestDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let arena = try makeArena(dram: 32, pmem: 48, compressed: 48, directory: directory)
-        #expect(arena.mode == .full)
+        let arena = try makeArena(dram: 32, pmem: 48, compressed: 48, directory: directory, faults: faults)
+        #expect(arena.mode == .full && arena.faultHandling == faults)
         #expect(arena.pageCount == 128)
         for page in 0..<arena.pageCount {
             PagePattern.fill(arena.address(ofPage: page), page: page, generation: UInt64(page % 3 + 3), pageSize: arena.pageSize)
@@ -31,10 +31,10 @@ struct LiveArenaTests {
         #expect(stats.firstTouches == 128)
     }
 
-    @Test("explicit moves: LZ4, zstd, PMEM, zero flag, and back on touch")
-    func explicitMoves() throws {
+    @Test("explicit moves: LZ4, zstd, PMEM, zero flag, and back on touch", arguments: bothFaultPaths)
+    func explicitMoves(faults: LiveArenaConfiguration.FaultHandling) throws {
         // Readahead off: the touches below run in page order and would read ahead otherwise.
-        let arena = try makeArena(dram: 8, pmem: 8, compressed: 8) { $0.readAheadPages = 0 }
+        let arena = try makeArena(dram: 8, pmem: 8, compressed: 8, faults: faults) { $0.readAheadPages = 0 }
         let size = arena.pageSize
         PagePattern.fill(arena.address(ofPage: 0), page: 0, generation: 1, pageSize: size)  // compressible
         PagePattern.fill(arena.address(ofPage: 1), page: 1, generation: 2, pageSize: size)  // noise
@@ -63,9 +63,9 @@ struct LiveArenaTests {
         #expect(stats.compressedPages == 0 && stats.pmemPages == 0)
     }
 
-    @Test("a sampled page's next touch is recorded and resolved in place")
-    func samplingRecordsTouches() throws {
-        let arena = try makeArena(dram: 8, compressed: 8)
+    @Test("a sampled page's next touch is recorded and resolved in place", arguments: bothFaultPaths)
+    func samplingRecordsTouches(faults: LiveArenaConfiguration.FaultHandling) throws {
+        let arena = try makeArena(dram: 8, compressed: 8, faults: faults)
         for page in 0..<4 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
         _ = arena.drainTouches()
         waitForFaultService(arena, pages: 0..<4)

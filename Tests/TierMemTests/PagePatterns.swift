@@ -41,12 +41,17 @@ func makeTestDirectory() throws -> String {
 
 /// An arena with the given tier sizes in pages (0 leaves the tier out).
 func makeArena(dram: Int, pmem: Int = 0, compressed: Int = 0, codec: CompressionCodec = .lz4,
-               directory: String? = nil, configure: (inout LiveArenaConfiguration) -> Void = { _ in }) throws -> LiveArena {
+               directory: String? = nil, faults: LiveArenaConfiguration.FaultHandling = .handlerThread,
+               configure: (inout LiveArenaConfiguration) -> Void = { _ in }) throws -> LiveArena {
     let page = UInt64(getpagesize())
     var tiers = [TierSpec.Tier(kind: .dram, capacity: .bytes(ByteCount(UInt64(dram) * page)))]
     if pmem > 0 { tiers.append(.init(kind: .pmem, capacity: .bytes(ByteCount(UInt64(pmem) * page)), directory: directory)) }
     if compressed > 0 { tiers.append(.init(kind: .compressed, capacity: .bytes(ByteCount(UInt64(compressed) * page)), codec: codec)) }
     var configuration = LiveArenaConfiguration(tiers: try TierSpec(tiers: tiers))
+    configuration.faultHandling = faults
     configure(&configuration)
     return try LiveArena(configuration)
 }
+
+/// Both ways of resolving faults, for tests that must hold under each.
+let bothFaultPaths = LiveArenaConfiguration.FaultHandling.allCases

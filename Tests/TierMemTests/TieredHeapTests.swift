@@ -159,6 +159,28 @@ struct TieredHeapTests {
         } catch {
             #expect("\(error)".contains("TIERMEM_TIERS"))
         }
+        let signalled = try TieredHeap.fromEnvironment(["TIERMEM_TIERS": "dram:128KiB;compressed:128KiB", "TIERMEM_FAULTS": "signal"])
+        #expect(signalled.arena.faultHandling == .faultingThread && heap.arena.faultHandling == .handlerThread)
+        #expect(throws: LiveArenaError.configuration("TIERMEM_FAULTS='sigbus': expected 'thread' or 'signal'")) {
+            try TieredHeap.fromEnvironment(["TIERMEM_TIERS": "dram:128KiB", "TIERMEM_FAULTS": "sigbus"])
+        }
+    }
+
+    @Test("with faults resolved on the faulting thread, a bus error outside the heap still terminates the process")
+    func foreignBusErrorStillFatal() async {
+        await #expect(processExitsWith: .signal(SIGBUS)) {
+            let heap = try TieredHeap(tiers: "dram:64KiB;compressed:64KiB", faultHandling: .faultingThread)
+            let pointer = try heap.allocate(byteCount: 64)
+            pointer.storeBytes(of: 1, as: UInt8.self)
+            // A real bus error: a page of a shared mapping past the end of its (empty) file.
+            let descriptor = fileno(tmpfile())
+            let mapping = mmap(nil, Int(getpagesize()), PROT_READ, MAP_SHARED, descriptor, 0)!
+            _ = mapping.load(as: UInt8.self)
+        }
+        await #expect(processExitsWith: .signal(SIGBUS)) {
+            _ = try TieredHeap(tiers: "dram:64KiB;compressed:64KiB", faultHandling: .faultingThread)
+            raise(SIGBUS)
+        }
     }
 
     @Test("a double free stops the program with a message")

@@ -72,6 +72,27 @@ enum {
 /// Returns the number of faults stored (0 when none are pending), or -1 with errno set.
 int ctl_uffd_read_faults(int fd, uint64_t *addresses, uint32_t *flags, int max);
 
+// ---- Same-thread fault resolution (sigbus.c) ----
+// With UFFD_FEATURE_SIGBUS a fault raises SIGBUS on the faulting thread instead of waking a
+// handler thread: no cross-core wake-up. Why C: the signal handler must be installed with
+// sigaction and SA_SIGINFO, read `si_addr`, and chain to the previous handler, which Swift
+// cannot express safely.
+
+/// Most arenas that can resolve faults on the faulting thread at once.
+enum { CTL_SIGBUS_MAX_RANGES = 64 };
+
+/// Resolves a fault at `address` on the calling (faulting) thread, inside the SIGBUS handler.
+/// Returns nonzero when the page is now mapped, 0 to pass the signal on.
+typedef int (*ctl_fault_resolver)(void *context, void *address);
+
+/// Routes SIGBUS at addresses in [start, start + length) to `resolver(context, address)`,
+/// installing the process's handler on first use (other SIGBUS signals go to the handler that
+/// was there before). Returns 0, or -1 with errno set (ENOSPC: CTL_SIGBUS_MAX_RANGES in use).
+int ctl_sigbus_register(void *start, uint64_t length, ctl_fault_resolver resolver, void *context);
+
+/// Stops routing SIGBUS for the range that starts at `start`.
+void ctl_sigbus_unregister(void *start);
+
 // ---- Atomics on plain memory (allocator metadata) ----
 // Why: Swift's Synchronization.Atomic lives in a stored property; the allocator's bitmaps are
 // one side table allocated by the million, so it needs atomics on a raw pointer.

@@ -3,18 +3,22 @@ import TierMemCore
 
 extension TieredHeap {
     /// A heap from a tier specification (`dram:256MiB;compressed:1GiB`, sizes in bytes).
-    public convenience init(tiers text: String, fallback: LiveArenaConfiguration.Fallback = .fail) throws {
+    public convenience init(tiers text: String, fallback: LiveArenaConfiguration.Fallback = .fail,
+                            faultHandling: LiveArenaConfiguration.FaultHandling = .handlerThread) throws {
         var configuration = LiveArenaConfiguration(tiers: try TierSpec(parsing: text))
         configuration.fallback = fallback
+        configuration.faultHandling = faultHandling
         try self.init(configuration)
     }
 
     /// A heap configured by the environment: `TIERMEM_TIERS` when set, otherwise
-    /// `MachineMemory.defaultTiers()` (sized from the machine or its cgroup). With
-    /// `TIERMEM_PROFILE` naming a tuning profile, its daemon starts too.
+    /// `MachineMemory.defaultTiers()` (sized from the machine or its cgroup). `TIERMEM_FAULTS`
+    /// chooses who resolves faults (`thread`, the default, or `signal`). With `TIERMEM_PROFILE`
+    /// naming a tuning profile, its daemon starts too.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TieredHeap {
-        let tiers = try TierSpec.fromEnvironment(environment) ?? MachineMemory.defaultTiers()
-        let heap = try TieredHeap(LiveArenaConfiguration(tiers: tiers))
+        var configuration = LiveArenaConfiguration(tiers: try TierSpec.fromEnvironment(environment) ?? MachineMemory.defaultTiers())
+        configuration.faultHandling = try LiveArenaConfiguration.FaultHandling.fromEnvironment(environment) ?? .handlerThread
+        let heap = try TieredHeap(configuration)
         if let path = environment[TuningProfile.environmentVariable], !path.isEmpty {
             let profile: TuningProfile
             do { profile = try TuningProfile.load(path: path) } catch {
@@ -23,6 +27,21 @@ extension TieredHeap {
             try heap.startDaemon(profile: profile)
         }
         return heap
+    }
+}
+
+extension LiveArenaConfiguration.FaultHandling {
+    /// The environment variable that chooses who resolves faults.
+    public static let environmentVariable = "TIERMEM_FAULTS"
+
+    /// `TIERMEM_FAULTS` (`thread` or `signal`), nil when unset or empty.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Self? {
+        guard let text = environment[environmentVariable], !text.isEmpty else { return nil }
+        guard let handling = Self(rawValue: text) else {
+            throw LiveArenaError.configuration("\(environmentVariable)='\(text)': expected "
+                + allCases.map { "'\($0)'" }.joined(separator: " or "))
+        }
+        return handling
     }
 }
 

@@ -41,12 +41,14 @@ public enum LiveMeasurements {
     /// Side by side: the bare round trip, first touches, and fault-ins from the compressed tier
     /// and from PMEM, `rounds` rounds of `pagesPerRound` pages each (interleaved so that drift in
     /// the machine's speed hits every kind alike). `spinNanoseconds` is the fault service's spin
-    /// (`LiveArenaConfiguration.faultSpinNanoseconds`), the same for the floor and the arena.
-    public static func faultIns(corpus: PageCorpus, pagesPerRound: Int, rounds: Int, spinNanoseconds: UInt64) throws -> FaultInLatencies {
+    /// (`LiveArenaConfiguration.faultSpinNanoseconds`), the same for the floor and the arena;
+    /// `faultHandling` says which thread resolves the arena's faults (the floor always uses a thread).
+    public static func faultIns(corpus: PageCorpus, pagesPerRound: Int, rounds: Int, spinNanoseconds: UInt64,
+                                faultHandling: LiveArenaConfiguration.FaultHandling = .handlerThread) throws -> FaultInLatencies {
         var result = FaultInLatencies()
         for _ in 0..<rounds {
             result.bare += try FaultRoundTripProbe.measure(pageCount: pagesPerRound, spinNanoseconds: spinNanoseconds)
-            let arena = try arenaForMeasurements(pages: pagesPerRound, spinNanoseconds: spinNanoseconds)
+            let arena = try arenaForMeasurements(pages: pagesPerRound, spinNanoseconds: spinNanoseconds, faultHandling: faultHandling)
             let size = arena.pageSize
             for page in 0..<pagesPerRound {
                 let address = arena.address(ofPage: page)
@@ -74,8 +76,9 @@ public enum LiveMeasurements {
     /// Fault-ins of LZ4-compressed pages one at a time, `gap` ns of busy work on the faulting
     /// thread apart: sporadic faults, which find the fault service asleep (and, in a VM, its
     /// vCPU halted). Returns each fault's latency, ns.
-    public static func loneFaultIns(corpus: PageCorpus, pages: Int, gap: UInt64) throws -> [UInt64] {
-        let arena = try compressedArena(corpus: corpus, pages: pages)
+    public static func loneFaultIns(corpus: PageCorpus, pages: Int, gap: UInt64,
+                                    faultHandling: LiveArenaConfiguration.FaultHandling = .handlerThread) throws -> [UInt64] {
+        let arena = try compressedArena(corpus: corpus, pages: pages, faultHandling: faultHandling)
         var latencies: [UInt64] = []
         for page in 0..<pages {
             let until = monotonicNanoseconds() + gap
@@ -97,8 +100,9 @@ public enum LiveMeasurements {
     }
 
     /// An arena whose first `pages` pages hold corpus pages, all demoted to the LZ4 pool.
-    private static func compressedArena(corpus: PageCorpus, pages: Int, readAheadPages: Int = 0) throws -> LiveArena {
-        let arena = try arenaForMeasurements(pages: pages, readAheadPages: readAheadPages)
+    private static func compressedArena(corpus: PageCorpus, pages: Int, readAheadPages: Int = 0,
+                                        faultHandling: LiveArenaConfiguration.FaultHandling = .handlerThread) throws -> LiveArena {
+        let arena = try arenaForMeasurements(pages: pages, readAheadPages: readAheadPages, faultHandling: faultHandling)
         for page in 0..<pages {
             corpus.pages[page % corpus.pages.count].withUnsafeBytes { arena.address(ofPage: page).copyMemory(from: $0.baseAddress!, byteCount: arena.pageSize) }
         }
@@ -259,7 +263,8 @@ public enum LiveMeasurements {
     /// Readahead is off unless asked for: the fault-in measurements touch pages in order, and
     /// must time faults, not pages already read ahead.
     private static func arenaForMeasurements(pages: Int, spinNanoseconds: UInt64 = LiveArenaConfiguration.defaultFaultSpin,
-                                             readAheadPages: Int = 0) throws -> LiveArena {
+                                             readAheadPages: Int = 0,
+                                             faultHandling: LiveArenaConfiguration.FaultHandling = .handlerThread) throws -> LiveArena {
         let bytes = ByteCount(UInt64(pages * Int(getpagesize())))
         let tiers = try TierSpec(tiers: [
             .init(kind: .dram, capacity: .bytes(bytes)), .init(kind: .pmem, capacity: .bytes(bytes)),
@@ -268,6 +273,7 @@ public enum LiveMeasurements {
         var configuration = LiveArenaConfiguration(tiers: tiers)
         configuration.faultSpinNanoseconds = spinNanoseconds
         configuration.readAheadPages = readAheadPages
+        configuration.faultHandling = faultHandling
         return try LiveArena(configuration)
     }
 

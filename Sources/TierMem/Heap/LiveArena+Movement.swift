@@ -196,7 +196,9 @@ extension LiveArena {
         do { try mapping.punch(page) } catch let error as SystemError { throw .system(error) } catch { fatalError("\(error)") }
     }
 
-    /// Resolves one userfaultfd fault (called on the fault service thread).
+    /// Resolves one userfaultfd fault: on the fault service thread, or on the faulting thread in
+    /// its SIGBUS handler (`.faultingThread`). Touches no page of the user view, so it never
+    /// faults itself.
     func serveFault(at address: UInt64, flags: UInt32) {
         guard let page = mapping.page(containing: UInt(address)) else { return }
         let pageAddress = mapping.userPage(page)
@@ -223,9 +225,11 @@ extension LiveArena {
                 fatalError("tiermem: cannot bring page \(page) in for a fault: \(error)")
             }
         }
-        // The faulting thread is awake again; the pages after a sequential page-in are brought
-        // in now, on this thread, so that the reader finds them mapped.
+        // The faulting thread is awake again (or, resolving its own fault, about to be); the pages
+        // after a sequential page-in are brought in now so that the reader finds them mapped.
+        guard readaheadLock.tryLock(0) else { return }
         let ahead = readahead.pagesToReadAhead(after: page)
+        readaheadLock.unlock(0)
         if ahead > 0 { readAhead(pages: (page + 1)..<min(page + 1 + ahead, pageCount)) }
     }
 

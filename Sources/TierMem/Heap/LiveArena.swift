@@ -1,3 +1,4 @@
+import CTierLinux
 import Glibc
 import TierMemCore
 
@@ -46,6 +47,8 @@ public final class LiveArena: @unchecked Sendable {
     /// The DRAM limit in pages now (`setDRAMCapacity` changes it).
     public var dramCapacityPages: Int { counters.dramCapacity }
     public let userfaultfdAdvice: String
+    /// Which thread resolves faults (`.faultingThread`: in a SIGBUS handler; see the configuration).
+    public let faultHandling: LiveArenaConfiguration.FaultHandling
 
     let mapping: ArenaMapping
     let userfaultfd: Userfaultfd?
@@ -62,8 +65,10 @@ public final class LiveArena: @unchecked Sendable {
     private var faultService: FaultService?
     /// The cold-hinted pages, for the daemon's sweep.
     let coldPages: ColdPageSet
-    /// Readahead state; only the fault service thread touches it.
+    /// Readahead state, guarded by `readaheadLock` (tried, never waited for: with faults resolved
+    /// on the faulting threads, several threads may page in at once).
     var readahead: SequentialFaultDetector
+    let readaheadLock = StripeLocks(count: 1)
 
     /// Builds the arena and starts its fault service thread.
     public init(_ configuration: LiveArenaConfiguration) throws {
@@ -93,7 +98,8 @@ public final class LiveArena: @unchecked Sendable {
         do {
             mapping = try ArenaMapping(pageCount: pageCount, name: "tiermem-arena")
             if chosen != .dramOnly {
-                let descriptor = try Userfaultfd(mode: chosen == .full ? .full : .userModeOnly)
+                let descriptor = try Userfaultfd(mode: chosen == .full ? .full : .userModeOnly,
+                                                 sigbus: configuration.faultHandling == .faultingThread)
                 try descriptor.register(mapping.userView, length: mapping.byteCount)
                 userfaultfd = descriptor
             } else {
@@ -103,6 +109,7 @@ public final class LiveArena: @unchecked Sendable {
             throw LiveArenaError.system(error)
         }
         mode = chosen
+        faultHandling = configuration.faultHandling
 
         let pmemTier = configuration.tiers[.pmem]
         if counts.pmem > 0 {
@@ -131,7 +138,15 @@ public final class LiveArena: @unchecked Sendable {
         zeroPage.initializeMemory(as: UInt8.self, repeating: 0, count: pageSize)
         counters.dramCapacity = counts.dram
 
-        if let userfaultfd {
+        if userfaultfd != nil, faultHandling == .faultingThread {
+            // The SIGBUS handler resolves faults in this range on the thread that touched it.
+            let registered = ctl_sigbus_register(mapping.userView, UInt64(mapping.byteCount), { context, address in
+                let arena = Unmanaged<LiveArena>.fromOpaque(context!).takeUnretainedValue()
+                arena.serveFault(at: UInt64(UInt(bitPattern: address)), flags: 0)
+                return 1
+            }, Unmanaged.passUnretained(self).toOpaque())
+            guard registered == 0 else { throw LiveArenaError.system(SystemError("registering the arena's SIGBUS fault handler")) }
+        } else if let userfaultfd {
             faultService = try FaultService(userfaultfd: userfaultfd, spinNanoseconds: configuration.faultSpinNanoseconds) {
                 [unowned self] address, flags in
                 self.serveFault(at: address, flags: flags)
@@ -141,6 +156,7 @@ public final class LiveArena: @unchecked Sendable {
 
     deinit {
         faultService?.stop()
+        if faultHandling == .faultingThread, userfaultfd != nil { ctl_sigbus_unregister(mapping.userView) }
         // Give lower-tier storage back (the memfd and its pages go with the mapping).
         for page in 0..<pageCount { releaseLowerTierCopy(of: states[page]) }
         free(states)

@@ -24,10 +24,25 @@ public struct LiveArenaConfiguration: Sendable {
     /// from 2 while faults keep following each other); 0 turns readahead off. Readahead uses
     /// only free DRAM frames, never evicts.
     public var readAheadPages = 8
+    /// Which thread resolves a fault: a handler thread (the default), or the faulting thread itself
+    /// (faster, most of all for sporadic faults, but a system call touching a page not in DRAM
+    /// fails with EFAULT). docs/live-heap.md compares the two.
+    public var faultHandling: FaultHandling = .handlerThread
     /// Forces user-mode-only userfaultfd even where full mode is permitted (to test that mode).
     public var forceUserModeOnly = false
 
     public enum Fallback: Sendable { case fail, dramOnly }
+
+    public enum FaultHandling: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// The fault service thread reads userfaultfd messages and resolves them; the faulting
+        /// thread waits in the kernel. Faults from system calls are served too (in full mode).
+        case handlerThread = "thread"
+        /// `UFFD_FEATURE_SIGBUS`: the faulting thread gets SIGBUS and resolves the fault in the
+        /// signal handler, with no thread to wake. A system call (`read(2)` into the heap, for
+        /// example) that touches a page not in DRAM fails with EFAULT, as in user-mode-only mode.
+        case faultingThread = "signal"
+        public var description: String { rawValue }
+    }
 
     public init(tiers: TierSpec) { self.tiers = tiers }
 

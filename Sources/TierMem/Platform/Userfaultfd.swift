@@ -3,20 +3,21 @@ import Glibc
 
 /// A userfaultfd descriptor with the features the live heap needs (shmem MISSING and MINOR
 /// faults), and the ioctls that resolve faults. A thin typed wrapper: each method names the ioctl
-/// it issues. The descriptor is non-blocking; `FaultService` polls it.
+/// it issues. The descriptor is non-blocking; `FaultService` polls it (unless faults raise SIGBUS).
 final class Userfaultfd: @unchecked Sendable {
     let descriptor: CInt
     let mode: UserfaultfdMode
 
     /// Opens a descriptor in `mode` (`.full` or `.userModeOnly`), trying the system call and then
-    /// `/dev/userfaultfd`, and asks for shmem MISSING and MINOR faults.
-    init(mode: UserfaultfdMode) throws {
+    /// `/dev/userfaultfd`, and asks for shmem MISSING and MINOR faults; with `sigbus`, also for
+    /// UFFD_FEATURE_SIGBUS (faults raise SIGBUS on the faulting thread instead of queueing).
+    init(mode: UserfaultfdMode, sigbus: Bool = false) throws {
         precondition(mode != .unavailable, "cannot open a userfaultfd in mode 'unavailable'")
         let userModeOnly: CInt = mode == .userModeOnly ? 1 : 0
         var fd = ctl_userfaultfd_syscall(userModeOnly)
         if fd < 0 { fd = ctl_userfaultfd_device(userModeOnly) }
         guard fd >= 0 else { throw SystemError("userfaultfd") }
-        let wanted = ctl_uffd_feature_missing_shmem() | ctl_uffd_feature_minor_shmem()
+        let wanted = ctl_uffd_feature_missing_shmem() | ctl_uffd_feature_minor_shmem() | (sigbus ? ctl_uffd_feature_sigbus() : 0)
         var granted: UInt64 = 0
         var ioctls: UInt64 = 0
         guard ctl_uffdio_api(fd, wanted, &granted, &ioctls) == 0 else {
@@ -26,7 +27,7 @@ final class Userfaultfd: @unchecked Sendable {
         }
         guard granted & wanted == wanted else {
             close(fd)
-            throw SystemError("UFFDIO_API (shmem MISSING and MINOR faults, Linux 5.14+)", errno: EOPNOTSUPP)
+            throw SystemError("UFFDIO_API (shmem MISSING and MINOR faults\(sigbus ? ", SIGBUS mode" : ""), Linux 5.14+)", errno: EOPNOTSUPP)
         }
         descriptor = fd
         self.mode = mode
