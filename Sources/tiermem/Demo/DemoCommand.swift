@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TierMem
 
 /// The README's main job: the live heap under a key-value workload (or, with `--traces`, the
 /// offline replay of the shipped traces).
@@ -14,6 +15,7 @@ struct DemoCommand: ParsableCommand {
             LRU daemon and under the predictive daemon, and at three quarters under the predictive \
             daemon. Prints live progress and a table: throughput, p50 and p99 latency, DRAM used, \
             memory kept out of DRAM, migrations, daemon CPU, and whether every value verified. \
+            Faults are resolved on the faulting thread (`--faults thread` for the handler thread). \
             Needs userfaultfd (see `tiermem doctor`).
             """)
 
@@ -41,6 +43,11 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Runs of each configuration (interleaved); the table shows the run with the median throughput.")
     var runs = 1
 
+    // The workload only loads and stores (no system call reads or writes heap memory), the case
+    // the faulting-thread path is for; the library's default stays the handler thread.
+    @Option(help: "Who resolves the tiered heaps' faults: 'signal' (the faulting thread, in a SIGBUS handler) or 'thread' (a handler thread, the library's default).")
+    var faults = LiveArenaConfiguration.FaultHandling.faultingThread
+
     @Flag(name: .shortAndLong, help: "After the table, each configuration's heap and daemon statistics.")
     var verbose = false
 
@@ -62,7 +69,10 @@ struct DemoCommand: ParsableCommand {
             settings.warmUpOperations = warmUp
             settings.verbose = verbose
             settings.runs = runs
+            settings.faultHandling = faults
             try LiveDemo(settings: settings).run()
         }
     }
 }
+
+extension LiveArenaConfiguration.FaultHandling: ExpressibleByArgument {}

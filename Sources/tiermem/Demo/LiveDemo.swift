@@ -9,6 +9,7 @@ struct KeyValueDemoSettings {
     var warmUpOperations = 500_000
     var verbose = false
     var runs = 1
+    var faultHandling = LiveArenaConfiguration.FaultHandling.faultingThread
 }
 
 /// `tiermem demo`: the key-value workload on the real heap under four configurations.
@@ -82,7 +83,7 @@ struct LiveDemo {
     }
 
     private func runOne(name: String, tiers: String, daemon: (any PlacementPolicy.Type)?, corpus: PageCorpus) throws -> Outcome {
-        let heap = try TieredHeap(tiers: tiers)
+        let heap = try TieredHeap(tiers: tiers, faultHandling: settings.faultHandling)
         // The daemon runs from the start, as in a service: the load's demotions happen during the load.
         if let daemon { try heap.startDaemon(daemon) }
         let workload = KeyValueWorkload(heap: heap, settings: settings.workload, corpus: corpus)
@@ -95,7 +96,7 @@ struct LiveDemo {
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let corruptInWarmUp = workload.warmUp(operations: settings.warmUpOperations)
         let settle = Self.waitForDaemonToSettle(heap)
-        print("-- \(name): tiers \(tiers); loaded \(Format.count(UInt64(used))) pages in \(String(format: "%.1f", loadSeconds)) s, "
+        print("-- \(name): tiers \(tiers), faults resolved by \(heap.arena.faultHandling == .faultingThread ? "the faulting thread" : "a handler thread"); loaded \(Format.count(UInt64(used))) pages in \(String(format: "%.1f", loadSeconds)) s, "
               + "warmed up with \(Format.count(UInt64(settings.warmUpOperations))) operations"
               + (settle.map { String(format: "; daemon settled in %.1f s", $0) } ?? ""))
         let before = heap.arena.stats()
