@@ -230,9 +230,8 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         let room = Policy.migrates ? try makeRoom(for: id, context) : (bypass: true, stallNs: 0)
         var outcome = AccessOutcome(service: .fault, tier: tier, stallNs: room.stallNs)
         if !room.bypass {
-            plan.setSingle(Migration(id: id, from: tier, to: TierLayout.dram, reason: .demandFault))
-            executor.execute(&plan, table: table)
-            let move = plan.moves[0]
+            let move = executor.executeOne(Migration(id: id, from: tier, to: TierLayout.dram, reason: .demandFault),
+                                           plan: &plan, table: _table)
             if move.done {
                 commit(move, now: context.now)
                 _policy.admitted(id, context)
@@ -262,9 +261,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
             if lowPages > 0 { reclaimAwake = true }
             return
         }
-        plan.setSingle(Migration(id: id, from: tier, to: TierLayout.dram, reason: .promotion))
-        executor.execute(&plan, table: table)
-        let move = plan.moves[0]
+        let move = executor.executeOne(Migration(id: id, from: tier, to: TierLayout.dram, reason: .promotion), plan: &plan, table: _table)
         guard move.done else {
             _counters.failedMigrations += 1
             return
@@ -303,8 +300,10 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         return (false, stall)
     }
 
-    /// Moves the clock on: the background reclaimer earns time to spend on demotions.
-    @inlinable mutating func advance(to now: UInt64) throws(ControllerError) {
+    /// Moves the clock on: the background reclaimer earns time to spend on demotions. Runs on
+    /// every access of a trace whose clock is the modelled time, so the arithmetic is inlined and
+    /// the reclaim loop, needed only while the reclaimer is awake, is not.
+    @inlinable @inline(__always) mutating func advance(to now: UInt64) throws(ControllerError) {
         let elapsed = now > lastNow ? Double(now - lastNow) : 0
         lastNow = now
         if promotionBytesPerNs > 0 {
@@ -313,7 +312,12 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         let earned = elapsed * config.reclaimThreads
         if !reclaimAwake && reclaimBudgetNs >= 0 { idleReclaimNs = min(idleReclaimNs + earned, Self.maxReclaimBankNs) }
         reclaimBudgetNs = min(reclaimBudgetNs + earned, reclaimAwake ? Self.maxReclaimBankNs : 0)
-        guard reclaimAwake else { return }
+        if reclaimAwake { try reclaimInBackground(now: now) }
+    }
+
+    /// The background reclaimer's work: demote until free DRAM reaches the high watermark or the
+    /// time it has earned runs out.
+    @inlinable @inline(never) mutating func reclaimInBackground(now: UInt64) throws(ControllerError) {
         while _table.freeDRAMPages < highPages && reclaimBudgetNs > 0 {
             guard let victim = _policy.victim(incoming: nil, nil) else {
                 reclaimAwake = false
@@ -359,9 +363,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         for k in 0..<2 {
             let tier = k == 0 ? tiers.first : tiers.second
             guard tier != PageTable.absent, _table.hasRoom(tier, for: id, ratio: config.compressionRatio) else { continue }
-            plan.setSingle(Migration(id: id, from: TierLayout.dram, to: tier, reason: reason))
-            executor.execute(&plan, table: table)
-            let move = plan.moves[0]
+            let move = executor.executeOne(Migration(id: id, from: TierLayout.dram, to: tier, reason: reason), plan: &plan, table: _table)
             if move.done {
                 commit(move, now: now)
                 _policy.removed(id)

@@ -98,7 +98,7 @@ public struct CostModel: Codable, Equatable, Sendable {
     }
 
     /// Cost of moving one page between tiers (`from`, `to` are tier indices).
-    @inline(__always)
+    @inlinable @inline(__always)
     public func migrationNs(from: UInt8, to: UInt8, codec: CompressionCodec) -> Double {
         let compress = codec == .lz4 ? lz4CompressNs : zstdCompressNs
         let decompress = codec == .lz4 ? lz4DecompressNs : zstdDecompressNs

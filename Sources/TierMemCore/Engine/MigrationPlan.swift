@@ -28,7 +28,7 @@ public struct Migration: Sendable, Equatable {
         self.reason = reason
     }
 
-    public var isDemotion: Bool { to > from }
+    @inlinable public var isDemotion: Bool { to > from }
 }
 
 /// The moves the controller decided on for one step, in order: demotions that free frames come
@@ -58,4 +58,18 @@ public protocol TierExecutor {
     /// done (the target tier refused it: ENOSPC, a full pool) stays `done == false`; the
     /// controller then tries another tier. `table` is the state before the plan.
     mutating func execute(_ plan: inout MigrationPlan, table: PageTable)
+
+    /// Executes one move and returns it with `done` and `costNs` set: the controller's common
+    /// case (a page-in, a demotion). `plan` is scratch space the default implementation runs the
+    /// move through; an executor may answer directly instead, as the replay's does.
+    mutating func executeOne(_ move: Migration, plan: inout MigrationPlan, table: PageTable) -> Migration
+}
+
+extension TierExecutor {
+    @inlinable
+    public mutating func executeOne(_ move: Migration, plan: inout MigrationPlan, table: PageTable) -> Migration {
+        plan.setSingle(move)
+        execute(&plan, table: table)
+        return plan.moves[0]
+    }
 }

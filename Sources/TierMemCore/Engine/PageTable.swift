@@ -50,7 +50,7 @@ public struct PageTable {
         lastMove = PageArray(reserving: expectedPages)
     }
 
-    public var count: Int { tier.count }
+    @inlinable public var count: Int { tier.count }
     /// Pages in each tier, indexed by tier.
     public var pagesIn: [Int] { [dramCount, pmemCount, compressedCount] }
     @inlinable public var freeDRAMPages: Int { layout.dramPages - dramCount }

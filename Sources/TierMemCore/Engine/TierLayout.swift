@@ -23,8 +23,8 @@ public struct TierLayout: Sendable, Equatable {
     public let codec: CompressionCodec
     public let pmemAccess: PMEMAccess
 
-    public var hasPMEM: Bool { pmemPages > 0 }
-    public var hasCompressed: Bool { compressedBytes > 0 }
+    @inlinable public var hasPMEM: Bool { pmemPages > 0 }
+    @inlinable public var hasCompressed: Bool { compressedBytes > 0 }
 
     /// Resolves `spec` for a workload of `footprintPages` pages of `pageSize` bytes.
     /// Throws when DRAM is missing or under a page, or when a tier is smaller than a page.
@@ -66,6 +66,7 @@ public struct TierLayout: Sendable, Equatable {
 
     /// Whether an access to a page in `tier` must first bring it into DRAM.
     @inline(__always)
+    @inlinable
     public func isPaged(_ tier: UInt8) -> Bool {
         tier == Self.compressed || (tier == Self.pmem && pmemAccess == .paged)
     }

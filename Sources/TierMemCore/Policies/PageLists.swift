@@ -91,9 +91,22 @@ public struct PageLists {
     /// Moves `id` to the front of `list` (its own list or another).
     @inlinable
     public func moveToFront(_ id: PageID, list: Int) {
-        if nodes[Int(id)].owner == UInt8(list) && heads[list] == id { return }
-        remove(id)
-        pushFront(id, list: list)
+        let i = Int(id)
+        let node = nodes[i]
+        guard node.owner == UInt8(list) else {
+            remove(id)
+            pushFront(id, list: list)
+            return
+        }
+        // Within its own list (an LRU hit): relink at the head; the list's count is unchanged.
+        // `node.previous` exists, or the page would be the head already.
+        let head = heads[list]
+        if head == id { return }
+        nodes[Int(node.previous)].next = node.next
+        if node.next != Self.none { nodes[Int(node.next)].previous = node.previous } else { tails[list] = node.previous }
+        nodes[i] = Node(previous: Self.none, next: head, owner: node.owner)
+        nodes[Int(head)].previous = id
+        heads[list] = id
     }
 
     public var memoryBytes: Int { nodes.memoryBytes }

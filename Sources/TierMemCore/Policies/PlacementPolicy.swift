@@ -12,6 +12,7 @@ public struct AccessContext: Sendable {
     /// `usesAccessStatistics`).
     public var previousAccess: UInt64
 
+    @inlinable
     public init(now: UInt64, isWrite: Bool, position: UInt64, nextUse: UInt64 = .max, previousAccess: UInt64 = 0) {
         self.now = now
         self.isWrite = isWrite
