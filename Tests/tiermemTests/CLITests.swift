@@ -275,6 +275,14 @@ struct CLI {
         #expect(bad.status != 0 && bad.stderr.contains("--keys"))
         let badWarmUp = try CLI.run(["demo", "--warm-up", "-1"])
         #expect(badWarmUp.status != 0 && badWarmUp.stderr.contains("--warm-up"), "\(badWarmUp.stderr)")
+        let badShare = try CLI.run(["demo", "--archive-reads", "0.9"])
+        #expect(badShare.status != 0 && badShare.stderr.contains("--archive-reads"), "\(badShare.stderr)")
+        let badFaults = try CLI.run(["demo", "--faults", "kernel"])
+        #expect(badFaults.status != 0 && badFaults.stderr.contains("--faults"), "\(badFaults.stderr)")
+        // The handler-thread path end to end as well (the default here is the faulting thread).
+        let threaded = try CLI.run(["demo", "--keys", "2000", "--operations", "20000", "--faults", "thread"])
+        #expect(threaded.status == 0 && threaded.stdout.contains("faults resolved by a handler thread"), "\(threaded.stderr)")
+        #expect(result.stdout.contains("faults resolved by the faulting thread"))
     }
 
     @Test("tiermem demo --traces replays the shipped traces offline")

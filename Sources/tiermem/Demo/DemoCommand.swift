@@ -37,6 +37,9 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .customLong("warm-up"), help: "Untimed operations between the load and the timed run, so that it starts from a warm heap.")
     var warmUp = 500_000
 
+    @Option(name: .customLong("archive-reads"), help: "Share of operations that read a random archive (cold) value.")
+    var archiveReads = KeyValueWorkload.Settings().archiveReadShare
+
     @Option(help: "Seed of the workload's random choices.")
     var seed: UInt64 = 1
 
@@ -54,6 +57,7 @@ struct DemoCommand: ParsableCommand {
     func validate() throws {
         guard keys >= 1000 else { throw ValidationError("--keys: at least 1000, got \(keys)") }
         guard operations >= 1000 else { throw ValidationError("--operations: at least 1000, got \(operations)") }
+        guard (0...0.5).contains(archiveReads) else { throw ValidationError("--archive-reads: a share from 0 to 0.5, got \(archiveReads)") }
         guard warmUp >= 0 else { throw ValidationError("--warm-up: 0 or more, got \(warmUp)") }
         guard (1...15).contains(runs) else { throw ValidationError("--runs: 1 to 15, got \(runs)") }
     }
@@ -66,6 +70,7 @@ struct DemoCommand: ParsableCommand {
             settings.workload.keys = keys
             settings.workload.operations = operations
             settings.workload.seed = seed
+            settings.workload.archiveReadShare = archiveReads
             settings.warmUpOperations = warmUp
             settings.verbose = verbose
             settings.runs = runs
