@@ -48,6 +48,10 @@ public final class KeyValueWorkload {
         public var peakDRAMPages: Int
         /// Values whose bytes were wrong on a read (must be 0).
         public var corruptValues: Int
+        /// The random archive reads and their summed latency, ns: where a tiered heap's page-ins
+        /// of cold data show (scans and active keys excluded).
+        public var archiveReads = 0
+        public var archiveReadNanoseconds: UInt64 = 0
         public var operationsPerSecond: Double { Double(operations) / seconds }
     }
 
@@ -105,6 +109,7 @@ public final class KeyValueWorkload {
         var phaseOffset = 0
         var scanPosition = 0
         var dramSamples = 0.0, dramSampleCount = 0.0, peakDRAM = 0
+        var archiveReads = 0, archiveReadNanoseconds: UInt64 = 0
         let start = monotonicNanoseconds()
         var nextReport = start
         var operation = 0
@@ -125,6 +130,8 @@ public final class KeyValueWorkload {
             let roll = random.unit()
             if roll < settings.archiveReadShare {
                 if !check(activeCount + Int(random.below(UInt64(settings.keys - activeCount)))) { corrupt += 1 }
+                archiveReads += 1
+                archiveReadNanoseconds += monotonicNanoseconds() - began
             } else {
                 let key = (Int(zipf.sample(&random)) + phaseOffset) % activeCount
                 if roll < settings.archiveReadShare + settings.updateShare {
@@ -149,7 +156,7 @@ public final class KeyValueWorkload {
         let seconds = Double(monotonicNanoseconds() - start) / 1e9
         return Result(operations: operation, seconds: seconds, latency: latency,
                       meanDRAMPages: dramSampleCount > 0 ? dramSamples / dramSampleCount : 0, peakDRAMPages: peakDRAM,
-                      corruptValues: corrupt)
+                      corruptValues: corrupt, archiveReads: archiveReads, archiveReadNanoseconds: archiveReadNanoseconds)
     }
 
     /// Reads every value and compares it with what was written; returns how many differ (must

@@ -82,7 +82,10 @@ struct LiveDemo {
         print(table(outcomes, relative: relative, baseline: allDRAM))
         if settings.verbose {
             for outcome in outcomes {
-                print("\n-- \(outcome.name)\n\(outcome.arena)")
+                let reads = outcome.result
+                print("\n-- \(outcome.name)\n" + String(format: "archive reads: %d, %.1f µs mean, %.1f%% of the run\n", reads.archiveReads,
+                      Double(reads.archiveReadNanoseconds) / Double(max(reads.archiveReads, 1)) / 1000,
+                      Double(reads.archiveReadNanoseconds) / (reads.seconds * 1e9) * 100) + "\(outcome.arena)")
                 if let daemon = outcome.daemon { print("\(daemon)\ncontroller: \(daemon.counters)") }
             }
         }
@@ -104,7 +107,13 @@ struct LiveDemo {
         var lastQuarter = 0
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let corruptInWarmUp = workload.warmUp(operations: settings.warmUpOperations)
+        let restStart = Date()
         let settle = Self.waitForDaemonToSettle(heap)
+        // Every configuration rests as long before its timed run, daemon or not: the previous
+        // heap's teardown and this one's load leave the kernel work to finish (freeing and
+        // zeroing pages), which would otherwise land in the all-DRAM run's timing only.
+        let rest = Self.minimumRestSeconds - Date().timeIntervalSince(restStart)
+        if rest > 0 { usleep(UInt32(rest * 1e6)) }
         print("-- \(name): tiers \(tiers), faults resolved by \(heap.arena.faultHandling == .faultingThread ? "the faulting thread" : "a handler thread"); loaded \(Format.count(UInt64(used))) pages in \(String(format: "%.1f", loadSeconds)) s, "
               + "warmed up with \(Format.count(UInt64(settings.warmUpOperations))) operations"
               + (settle.map { String(format: "; daemon settled in %.1f s", $0) } ?? ""))
@@ -137,6 +146,8 @@ struct LiveDemo {
                        faults: after.missingFaults - before.missingFaults, demotions: Self.demotions(after) - Self.demotions(before),
                        corruptAtEnd: corrupt + corruptInWarmUp, arena: after, daemon: daemonAfter, daemonCPUShare: cpuShare)
     }
+
+    static let minimumRestSeconds = 2.0
 
     /// Waits until the daemon has finished offloading what the load and warm-up left in DRAM —
     /// no demotion of any kind for 0.3 s — so that the timed run shows the steady state a
