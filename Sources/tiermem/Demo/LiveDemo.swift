@@ -28,6 +28,8 @@ struct LiveDemo {
         var corruptAtEnd: Int
         var arena: LiveArenaStats
         var daemon: DaemonStats?
+        /// What the daemon did during the timed run only.
+        var daemonInRun: String?
         /// The daemon's CPU share of one core during the timed run.
         var daemonCPUShare: Double?
     }
@@ -87,6 +89,7 @@ struct LiveDemo {
                       Double(reads.archiveReadNanoseconds) / Double(max(reads.archiveReads, 1)) / 1000,
                       Double(reads.archiveReadNanoseconds) / (reads.seconds * 1e9) * 100) + "\(outcome.arena)")
                 if let daemon = outcome.daemon { print("\(daemon)\ncontroller: \(daemon.counters)") }
+                if let inRun = outcome.daemonInRun { print(inRun) }
             }
         }
         let corrupt = runsByConfiguration.joined().reduce(0) { $0 + $1.result.corruptValues + $1.corruptAtEnd }
@@ -140,11 +143,21 @@ struct LiveDemo {
             cpuShare = Double(daemonAfter.cpuNanoseconds - daemonBefore.cpuNanoseconds)
                 / Double(daemonAfter.wallNanoseconds - daemonBefore.wallNanoseconds)
         }
+        var inRun: String?
+        if let daemonBefore, let daemonAfter {
+            let b = daemonBefore.counters, a = daemonAfter.counters
+            inRun = "in the timed run: \(daemonAfter.coldDemotions - daemonBefore.coldDemotions) cold-sweep demotions, "
+                + "\(a.backgroundDemotions - b.backgroundDemotions) background demotions, "
+                + "\(daemonAfter.pagesSampled - daemonBefore.pagesSampled) pages sampled, "
+                + "\(after.minorFaults - before.minorFaults) minor faults, \(after.directReclaims - before.directReclaims) direct reclaims, "
+                + "\(after.sampleZaps - before.sampleZaps) sampling madvise calls"
+        }
         heap.stopDaemon()
         let corrupt = workload.verifyAll()
         return Outcome(name: name, dramCapPages: heap.arena.dramCapacityPages, usedPages: used, result: result,
                        faults: after.missingFaults - before.missingFaults, demotions: Self.demotions(after) - Self.demotions(before),
-                       corruptAtEnd: corrupt + corruptInWarmUp, arena: after, daemon: daemonAfter, daemonCPUShare: cpuShare)
+                       corruptAtEnd: corrupt + corruptInWarmUp, arena: after, daemon: daemonAfter, daemonInRun: inRun,
+                       daemonCPUShare: cpuShare)
     }
 
     static let minimumRestSeconds = 2.0
