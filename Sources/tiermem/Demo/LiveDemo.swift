@@ -61,7 +61,12 @@ struct LiveDemo {
             runsByConfiguration.append([])
         }
         for run in 0..<settings.runs {
-            for (index, configuration) in configurations.enumerated() where run > 0 || index > 0 {
+            // All-DRAM opens each round; the tiered configurations take turns going first, so
+            // that none is always measured in the same place in the round.
+            let tiered = Array(1..<configurations.count)
+            let order = (run > 0 ? [0] : []) + tiered[(run % tiered.count)...] + tiered[..<(run % tiered.count)]
+            for index in order {
+                let configuration = configurations[index]
                 runsByConfiguration[index].append(try runOne(name: configuration.name, tiers: configuration.tiers,
                                                              daemon: configuration.policy, corpus: corpus))
             }
