@@ -90,8 +90,9 @@ public enum LiveMeasurements {
 
     /// Reading `pages` LZ4-compressed pages in address order, one load each: mean ns per page
     /// and the page-ins that faulted, with readahead up to `readAheadPages` (0: off).
-    public static func sequentialReads(corpus: PageCorpus, pages: Int, readAheadPages: Int) throws -> (nsPerPage: Double, faults: Int) {
-        let arena = try compressedArena(corpus: corpus, pages: pages, readAheadPages: readAheadPages)
+    public static func sequentialReads(corpus: PageCorpus, pages: Int, readAheadPages: Int,
+                                       faultHandling: LiveArenaConfiguration.FaultHandling = .handlerThread) throws -> (nsPerPage: Double, faults: Int) {
+        let arena = try compressedArena(corpus: corpus, pages: pages, readAheadPages: readAheadPages, faultHandling: faultHandling)
         let before = arena.stats().missingFaults
         let start = monotonicNanoseconds()
         for page in 0..<pages { _ = try checkedTouch(arena, page: page, corpus: corpus) }
