@@ -41,7 +41,7 @@ public func tm_heap_create(_ tiers: UnsafePointer<CChar>?, _ out: UnsafeMutableP
     guard let out else { return fail(statusInvalid, "tm_heap_create: the heap argument is NULL") }
     do {
         let created = try tiers.map {
-            try TieredHeap(tiers: String(cString: $0), faultHandling: try .fromEnvironment() ?? .handlerThread)
+            try TieredHeap(tiers: String(cString: $0), faultHandling: try .fromEnvironment())
         } ?? TieredHeap.fromEnvironment()
         out.pointee = OpaquePointer(Unmanaged.passRetained(created).toOpaque())
         return statusOK

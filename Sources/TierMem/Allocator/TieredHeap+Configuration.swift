@@ -17,7 +17,7 @@ extension TieredHeap {
     /// naming a tuning profile, its daemon starts too.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TieredHeap {
         var configuration = LiveArenaConfiguration(tiers: try TierSpec.fromEnvironment(environment) ?? MachineMemory.defaultTiers())
-        configuration.faultHandling = try LiveArenaConfiguration.FaultHandling.fromEnvironment(environment) ?? .handlerThread
+        configuration.faultHandling = try LiveArenaConfiguration.FaultHandling.fromEnvironment(environment)
         let heap = try TieredHeap(configuration)
         if let path = environment[TuningProfile.environmentVariable], !path.isEmpty {
             let profile: TuningProfile
@@ -34,9 +34,9 @@ extension LiveArenaConfiguration.FaultHandling {
     /// The environment variable that chooses who resolves faults.
     public static let environmentVariable = "TIERMEM_FAULTS"
 
-    /// `TIERMEM_FAULTS` (`thread` or `signal`), nil when unset or empty.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Self? {
-        guard let text = environment[environmentVariable], !text.isEmpty else { return nil }
+    /// `TIERMEM_FAULTS` (`thread` or `signal`); the handler thread when unset or empty.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Self {
+        guard let text = environment[environmentVariable], !text.isEmpty else { return .handlerThread }
         guard let handling = Self(rawValue: text) else {
             throw LiveArenaError.configuration("\(environmentVariable)='\(text)': expected "
                 + allCases.map { "'\($0)'" }.joined(separator: " or "))

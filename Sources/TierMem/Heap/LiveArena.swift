@@ -70,7 +70,8 @@ public final class LiveArena: @unchecked Sendable {
     var readahead: SequentialFaultDetector
     let readaheadLock = StripeLocks(count: 1)
 
-    /// Builds the arena and starts its fault service thread.
+    /// Builds the arena and starts its fault service thread (or, with `.faultingThread`,
+    /// registers its range with the SIGBUS handler).
     public init(_ configuration: LiveArenaConfiguration) throws {
         pageSize = ArenaMapping.pageSize
         let counts = try configuration.pageCounts(pageSize: pageSize)

@@ -1,7 +1,7 @@
 /// Spots sequential page-ins so that the fault service can bring the next pages in before they
 /// are touched (readahead, as the kernel does for files and swap). Several streams at once: the
 /// allocator keeps each size class in its own slabs, so a scan over keys walks a few page
-/// sequences interleaved. Used only on the fault service thread.
+/// sequences interleaved. Not thread-safe: the arena guards it with `readaheadLock`.
 struct SequentialFaultDetector {
     private struct Stream {
         var lastFault: Int
