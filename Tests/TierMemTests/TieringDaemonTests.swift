@@ -53,6 +53,65 @@ struct TieringDaemonTests {
         #expect(with.heap.arena.stats().dramPages <= with.heap.arena.dramCapacityPages)
     }
 
+    /// 4 MiB of cold-hinted pages, offloaded by the cold sweep, then read at random, one read a
+    /// millisecond, by this thread for `seconds`. Returns the daemon's statistics and how many of
+    /// the cold pages are in DRAM and below it at the end.
+    private func coldReads(budget: Double?, seconds: Double) throws -> (stats: DaemonStats, coldInDRAM: Int, coldBelowDRAM: Int) {
+        let heap = try TieredHeap(tiers: "dram:16MiB;compressed:16MiB", faultHandling: .faultingThread)
+        let pages = (0..<1024).map { _ in try! heap.allocate(byteCount: 4096, hint: .cold) }
+        for (index, page) in pages.enumerated() { memset(page, Int32(index & 0x7F) + 1, 4096) }
+        var configuration = DaemonConfiguration()
+        configuration.pageInBudget = budget
+        configuration.pageInIntervalNanoseconds = 50_000_000
+        configuration.cpuBudget = 1  // an epoch every 10 ms, so the sweep's pace does not depend on this machine's speed
+        try heap.startDaemon(LRUPolicy.self, configuration: configuration)
+        defer { heap.stopDaemon() }
+        // Nothing reads the cold data yet: the sweep offloads it.
+        let deadline = Date().addingTimeInterval(5)
+        while heap.arena.coldPageCensus().belowDRAM < 900 && Date() < deadline { usleep(10_000) }
+        #expect(heap.arena.coldPageCensus().belowDRAM >= 900, "the cold sweep did not offload the unread cold pages")
+        var random = SystemRandomNumberGenerator()
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            let index = Int.random(in: 0..<pages.count, using: &random)
+            let byte = pages[index].load(fromByteOffset: Int.random(in: 0..<4096, using: &random), as: UInt8.self)
+            if byte != UInt8(index & 0x7F) + 1 { Issue.record("cold page \(index) lost its bytes") }
+            usleep(1000)
+        }
+        let census = heap.arena.coldPageCensus()
+        return (try #require(heap.daemonStats), census.inDRAM, census.belowDRAM)
+    }
+
+    @Test("over its page-in budget the daemon brings cold data back and keeps it; with no budget it keeps offloading it")
+    func pageInBudgetKeepsColdDataThatCostsTooMuch() throws {
+        // Without a budget a page read goes out again within ~80 ms, and reads ~1 s apart on
+        // average find it offloaded: nearly every read is a page-in, several percent of wall
+        // time, far over a 0.1% budget.
+        let unbudgeted = try coldReads(budget: nil, seconds: 1.5)
+        print("with no budget: \(unbudgeted.stats); cold pages in DRAM \(unbudgeted.coldInDRAM), below \(unbudgeted.coldBelowDRAM)")
+        #expect(unbudgeted.stats.coldPromotions == 0 && unbudgeted.stats.pageInPressure == nil)
+        #expect(unbudgeted.coldInDRAM < 256)
+
+        let budgeted = try coldReads(budget: 0.001, seconds: 1.5)
+        print("with a 0.1% page-in budget: \(budgeted.stats); cold pages in DRAM \(budgeted.coldInDRAM), below \(budgeted.coldBelowDRAM)")
+        #expect(budgeted.stats.pageInPressure != nil)
+        #expect(budgeted.stats.coldPromotions > 0)
+        #expect(budgeted.stats.coldKeptInDRAM > 512)
+        #expect(budgeted.coldInDRAM > 512)
+    }
+
+    @Test("a page-in budget that is not a share of wall time is refused with its name")
+    func badPageInBudget() throws {
+        let heap = try TieredHeap(tiers: "dram:1MiB;compressed:2MiB")
+        for bad in [0.0, -0.1, 1.5, .nan] {
+            var configuration = DaemonConfiguration()
+            configuration.pageInBudget = bad
+            #expect { try heap.startDaemon(LRUPolicy.self, configuration: configuration) } throws: { error in
+                "\(error)".contains("pageInBudget")
+            }
+        }
+    }
+
     @Test("the predictive policy runs as the daemon and forecasts")
     func predictiveDaemon() throws {
         let result = try burstyWorkload(daemon: PredictivePolicy.self)

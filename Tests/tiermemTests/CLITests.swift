@@ -265,7 +265,7 @@ struct CLI {
 @Suite(.serialized) struct LiveDemoCLITests {
     @Test("tiermem demo runs the key-value workload on the live heap in four configurations and verifies every value")
     func liveDemo() throws {
-        let result = try CLI.run(["demo", "--keys", "2000", "--operations", "20000"])
+        let result = try CLI.run(["demo", "--keys", "2000", "--operations", "20000", "--warm-up", "20000"])
         #expect(result.status == 0, "\(result.stderr)")
         for configuration in ["all DRAM", "reactive LRU, DRAM 50%", "predictive, DRAM 50%", "predictive, DRAM 75%"] {
             #expect(result.stdout.contains(configuration))
@@ -279,8 +279,13 @@ struct CLI {
         #expect(badShare.status != 0 && badShare.stderr.contains("--archive-reads"), "\(badShare.stderr)")
         let badFaults = try CLI.run(["demo", "--faults", "kernel"])
         #expect(badFaults.status != 0 && badFaults.stderr.contains("--faults"), "\(badFaults.stderr)")
+        for badBudget in ["2", "0%", "150%", "lots"] {
+            let rejected = try CLI.run(["demo", "--page-in-budget", badBudget])
+            #expect(rejected.status != 0 && rejected.stderr.contains("--page-in-budget"), "\(badBudget): \(rejected.stderr)")
+        }
         // The handler-thread path end to end as well (the default here is the faulting thread).
-        let threaded = try CLI.run(["demo", "--keys", "2000", "--operations", "20000", "--faults", "thread"])
+        let threaded = try CLI.run(["demo", "--keys", "2000", "--operations", "20000", "--warm-up", "20000", "--faults", "thread",
+                                    "--page-in-budget", "off"])
         #expect(threaded.status == 0 && threaded.stdout.contains("faults resolved by a handler thread"), "\(threaded.stderr)")
         #expect(result.stdout.contains("faults resolved by the faulting thread"))
     }

@@ -20,6 +20,15 @@ public struct DaemonConfiguration: Sendable {
     public var samplePagesPerEpoch: Int?
     /// Background demotion bandwidth, MB/s (0: unlimited).
     public var migrationRateLimitMBps = 0.0
+    /// The page-in budget (TMO-style): the most *page-in pressure* — time the application spends
+    /// waiting for pages to come back from lower tiers, as a share of wall time — that offloading
+    /// cold-hinted data may cost. Over it, the daemon keeps some cold data in DRAM (bringing it
+    /// back ahead of demand into free DRAM) until the pressure is back under; under it, it offloads
+    /// cold data again, gradually. nil: cold-hinted data is offloaded whatever it costs.
+    /// `PageInBudget` describes the control law.
+    public var pageInBudget: Double? = 0.02
+    /// How often the page-in pressure is measured and the budget's decision revised. Nanoseconds.
+    public var pageInIntervalNanoseconds: UInt64 = 250_000_000
     /// The controller's settings. The defaults keep more headroom than a replay's (watermarks at
     /// 1%, 2%, 4% of DRAM): the daemon acts every epoch, not on every access, so a burst of
     /// page-ins must find free frames already there.
@@ -58,6 +67,13 @@ public struct DaemonStats: Sendable, CustomStringConvertible {
     public var pagesSampled: Int
     /// Cold-hinted pages the cold sweep demoted (left untouched for a round of the sweep).
     public var coldDemotions = 0
+    /// Cold-hinted pages brought back ahead of demand because the page-in budget was exceeded.
+    public var coldPromotions = 0
+    /// Cold-hinted pages the page-in budget keeps in DRAM now (0: all offloaded, as hinted).
+    public var coldKeptInDRAM = 0
+    /// The page-in pressure of the last interval (a share of wall time; nil: no budget, or not
+    /// measured yet).
+    public var pageInPressure: Double?
     /// The controller's counters (its view: page-ins, demotions it planned and the executor did).
     public var counters: EngineCounters
     /// The daemon thread's CPU time and wall time since it started.
@@ -76,6 +92,10 @@ public struct DaemonStats: Sendable, CustomStringConvertible {
     public var description: String {
         var text = "daemon (\(policy)): \(epochs) epochs, \(eventsFed) events, \(pagesSampled) pages sampled, "
             + "\(counters.backgroundDemotions) background demotions, \(coldDemotions) cold-sweep demotions, CPU \(String(format: "%.2f", cpuShare * 100))% of a core"
+        if let pageInPressure {
+            text += String(format: ", page-in pressure %.2f%%, %d cold pages kept in DRAM (%d brought back)",
+                           pageInPressure * 100, coldKeptInDRAM, coldPromotions)
+        }
         if let forecast { text += String(format: ", forecast %.1f page-ins/window", forecast) }
         if let psiSomeAvg10 { text += String(format: ", PSI some avg10 %.2f", psiSomeAvg10) }
         if recordedEvents > 0 { text += ", \(recordedEvents) events recorded" }
@@ -114,6 +134,10 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     private var recorder: TMTWriter?
     private var recordingError: String?
     private var started: UInt64 = 0
+    /// The page-in budget's controller, and what the daemon knows of the cold pages between censuses.
+    private var pageInBudget: PageInBudget?
+    private var coldInDRAM = 0
+    private var coldPromoted = 0
 
     init(arena: LiveArena, policy: Policy, configuration: DaemonConfiguration) throws {
         self.arena = arena
@@ -135,6 +159,15 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             }
         }
         samplePages = configuration.samplePagesPerEpoch ?? max(64, highWatermarkPages)
+        if let budget = configuration.pageInBudget {
+            guard budget > 0 && budget < 1 else {
+                throw LiveArenaError.configuration("daemon pageInBudget: \(budget) is not a share of wall time between 0 and 1 (0.02 is 2%)")
+            }
+            guard configuration.pageInIntervalNanoseconds > 0 else {
+                throw LiveArenaError.configuration("daemon pageInIntervalNanoseconds: must be more than 0")
+            }
+            pageInBudget = PageInBudget(budget: budget)
+        }
         snapshot = DaemonStats(policy: Policy.name, epochs: 0, eventsFed: 0, pagesSampled: 0, counters: EngineCounters(),
                                cpuNanoseconds: 0, wallNanoseconds: 0, forecast: nil, psiSomeAvg10: nil)
         // Through the non-generic `DaemonHandle`, so the thread's closure captures no metatype.
@@ -160,6 +193,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         let psiEveryEpochs = max(1, Int(1_000_000_000 / configuration.epochNanoseconds))
         let bytesPerEpoch = configuration.migrationRateLimitMBps > 0
             ? Int(configuration.migrationRateLimitMBps * 1e6 * Double(configuration.epochNanoseconds) / 1e9) : Int.max
+        var interval = (start: started, pageIn: UInt64(arena.stats().pageInNanoseconds))
         while !lock.withLock({ stopRequested }) {
             let epochStart = monotonicNanoseconds()
             let cpuStart = threadCPUNanoseconds()
@@ -175,21 +209,34 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             // victims: they were allocated as cold (the arena's direct reclaim does the same).
             let free = arena.freeDRAMPages
             if free < highWatermarkPages {
-                coldDemoted += observe(arena.demoteColdPages(count: highWatermarkPages - free, target: .compressed(arena.defaultCodec)))
+                let demoted = observe(arena.demoteColdPages(count: highWatermarkPages - free, target: .compressed(arena.defaultCodec)))
+                coldDemoted += demoted
+                coldInDRAM = max(0, coldInDRAM - demoted)
             }
             try? controller.tick(now: monotonicNanoseconds())
             // Sampling serves reclaim: while DRAM has ample free room, nothing is about to be
             // demoted and the samples would teach nothing.
-            let arenaStats = arena.stats()
+            var arenaStats = arena.stats()
             if arena.dramCapacityPages - arenaStats.dramPages < 2 * highWatermarkPages { sampled += armSample() }
-            coldDemoted += demoteColdPages()
+            if pageInBudget != nil, epochStart - interval.start >= configuration.pageInIntervalNanoseconds {
+                reviseColdKeep(since: interval, stats: arenaStats)
+                interval = (epochStart, UInt64(arenaStats.pageInNanoseconds))
+            }
+            // The cold sweep offloads what the page-in budget lets go (all of it while it keeps
+            // nothing); pages it keeps and does not have are brought back.
+            let keep = pageInBudget?.keepInDRAM ?? 0
+            let promotedForBudget = coldInDRAM < keep ? promoteColdPages(count: keep - coldInDRAM, now: epochStart) : 0
+            let swept = keep == 0 ? demoteColdPages(limit: .max) : coldInDRAM > keep ? demoteColdPages(limit: coldInDRAM - keep) : 0
+            coldDemoted += swept
+            if promotedForBudget + swept > 0 { arenaStats = arena.stats() }
             epochs += 1
 
             let cpuUsed = threadCPUNanoseconds() - cpuStart
             let forecast = (controller.policy as? PredictivePolicy)?.lastForecast
             let now = monotonicNanoseconds()
             let current = DaemonStats(
-                policy: Policy.name, epochs: epochs, eventsFed: fed, pagesSampled: sampled, coldDemotions: coldDemoted, counters: controller.counters,
+                policy: Policy.name, epochs: epochs, eventsFed: fed, pagesSampled: sampled, coldDemotions: coldDemoted,
+                coldPromotions: coldPromoted, coldKeptInDRAM: keep, pageInPressure: pageInBudget?.lastPressure, counters: controller.counters,
                 cpuNanoseconds: threadCPUNanoseconds() - cpuStarted, wallNanoseconds: now - started,
                 forecast: forecast, psiSomeAvg10: pressure,
                 recordedEvents: recorder?.recordsWritten ?? 0, recordingError: recordingError)
@@ -198,9 +245,10 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             // Sleep out the epoch, longer if this epoch's CPU would exceed the budget — unless
             // DRAM is short of its headroom: demoting then is work owed to the application's
             // page-ins. At most ten epochs' sleep, so one heavy epoch cannot blind the daemon.
+            // Pages brought back for the page-in budget are owed to the application too.
             let demoted = controller.counters.backgroundDemotions != demotionsBefore
             let freePages = arena.dramCapacityPages - arenaStats.dramPages
-            let underPressure = demoted || freePages < highWatermarkPages
+            let underPressure = demoted || freePages < highWatermarkPages || promotedForBudget > 0
             let budgeted = min(UInt64(Double(cpuUsed) / max(configuration.cpuBudget, 1e-6)), 10 * configuration.epochNanoseconds)
             let period = underPressure ? configuration.epochNanoseconds : max(configuration.epochNanoseconds, budgeted)
             let elapsed = monotonicNanoseconds() - epochStart
@@ -259,13 +307,36 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     }
 
     /// Cold-hinted pages leave DRAM once they go one epoch untouched (the allocator's `.cold`
-    /// hint: such objects are written once and rarely read). The controller hears of each.
-    /// Returns how many pages it demoted.
-    private func demoteColdPages() -> Int {
+    /// hint: such objects are written once and rarely read), at most `limit` of them (what the
+    /// page-in budget lets go). The controller hears of each. Returns how many pages it demoted.
+    private func demoteColdPages(limit: Int) -> Int {
         // Cold-hinted pages only (an index skips the rest): the sweep goes round them in at most
         // 32 epochs, so a cold page left untouched that long leaves DRAM.
         let scan = max(256, arena.pageCount / 32)
-        return observe(arena.demoteUntouchedColdPages(scan: scan, target: .compressed(arena.defaultCodec)))
+        let demoted = observe(arena.demoteUntouchedColdPages(scan: scan, limit: limit, target: .compressed(arena.defaultCodec)))
+        coldInDRAM = max(0, coldInDRAM - demoted)
+        return demoted
+    }
+
+    /// Brings cold-hinted pages back ahead of demand for the page-in budget, into free DRAM only,
+    /// leaving twice the high watermark free for the application's page-ins. The controller hears
+    /// of each. Returns how many.
+    private func promoteColdPages(count: Int, now: UInt64) -> Int {
+        let promoted = arena.promoteColdPages(count: min(count, PageInBudget.promotionsPerEpoch), keepFree: 2 * highWatermarkPages)
+        for page in promoted { controller.observedPromotion(page: UInt64(page), now: now) }
+        coldInDRAM += promoted.count
+        coldPromoted += promoted.count
+        return promoted.count
+    }
+
+    /// The page-in budget's interval is over: measure its pressure, count the cold pages, and let
+    /// the budget decide how many to keep in DRAM.
+    private func reviseColdKeep(since interval: (start: UInt64, pageIn: UInt64), stats: LiveArenaStats) {
+        let census = arena.coldPageCensus()
+        coldInDRAM = census.inDRAM
+        _ = pageInBudget?.update(pageInNanoseconds: UInt64(stats.pageInNanoseconds) - interval.pageIn,
+                                 wallNanoseconds: monotonicNanoseconds() - interval.start,
+                                 coldInDRAM: census.inDRAM, coldBelowDRAM: census.belowDRAM)
     }
 
     /// Tells the controller about pages the arena demoted for the daemon; returns how many.

@@ -25,6 +25,11 @@ final class ArenaCounters: @unchecked Sendable {
         var sampleZaps = 0
         /// Pages brought in ahead of a sequential reader (counted in `aheadPromotions` too).
         var readAheadPages = 0
+        /// Nanoseconds spent resolving faults that brought a page back from a lower tier (not
+        /// first touches), summed over faults: the application's wait for offloaded memory, which
+        /// the daemon's page-in budget steers by. Measured on the thread that resolves the fault,
+        /// so with a handler thread the faulting thread's wake-up is not included.
+        var pageInNanoseconds = 0
         var eventsDropped = 0
     }
 

@@ -32,6 +32,17 @@ final class ColdPageSet {
         }
     }
 
+    /// Calls `body` with every marked page in address order (the sweep's position stays put).
+    func forEachMarked(_ body: (Int) -> Void) {
+        for index in 0..<wordCount {
+            var bits = ctl_atomic_load(words + index)
+            while bits != 0 {
+                body(index << 6 + bits.trailingZeroBitCount)
+                bits &= bits - 1
+            }
+        }
+    }
+
     /// Up to `limit` marked pages, in address order from where the last call stopped, going round
     /// the arena at most once.
     func nextMarked(limit: Int) -> [Int] {

@@ -202,7 +202,8 @@ extension LiveArena {
     func serveFault(at address: UInt64, flags: UInt32) {
         guard let page = mapping.page(containing: UInt(address)) else { return }
         let pageAddress = mapping.userPage(page)
-        locks.withLock(page: page) {
+        let started = monotonicNanoseconds()
+        let pagedIn: Bool = locks.withLock(page: page) {
             let state = states[page]
             if state.location == .dram {
                 // A sampled page touched again, or a fault that raced with a promotion.
@@ -214,7 +215,7 @@ extension LiveArena {
                 let result = userfaultfd!.continueMapping(pageAddress, length: pageSize)
                 if result == EEXIST { _ = userfaultfd!.wake(pageAddress, length: pageSize) }
                 precondition(result == 0 || result == EEXIST, "page \(page): UFFDIO_CONTINUE failed with errno \(result)")
-                return
+                return false
             }
             counters.add(\.missingFaults)
             counters.record(Event(page: page, kind: .touched))
@@ -224,7 +225,9 @@ extension LiveArena {
                 // The faulting thread cannot be told; waiting forever would be worse than stopping.
                 fatalError("tiermem: cannot bring page \(page) in for a fault: \(error)")
             }
+            return state.location != .untouched
         }
+        if pagedIn { counters.add(\.pageInNanoseconds, Int(monotonicNanoseconds() - started)) }
         // The faulting thread is awake again (or, resolving its own fault, about to be); the pages
         // after a sequential page-in are brought in now so that the reader finds them mapped.
         guard readaheadLock.tryLock(0) else { return }

@@ -324,12 +324,13 @@ public final class LiveArena: @unchecked Sendable {
     /// cold-hinted pages from where the last call stopped (an index skips the other pages
     /// without visiting them); one in DRAM that was armed for sampling and not touched since is
     /// demoted (to `target`), one not yet armed is armed (neighbours with one `madvise`, as
-    /// `sample` does). Returns the pages demoted and where they went.
-    public func demoteUntouchedColdPages(scan: Int, target: DemotionTarget) -> [(page: Int, location: Location)] {
-        guard mode != .dramOnly, pageCount > 0 else { return [] }
+    /// `sample` does), until `limit` pages are demoted. Returns the pages demoted and where they went.
+    public func demoteUntouchedColdPages(scan: Int, limit: Int = .max, target: DemotionTarget) -> [(page: Int, location: Location)] {
+        guard mode != .dramOnly, pageCount > 0, limit > 0 else { return [] }
         var demoted: [(page: Int, location: Location)] = []
         var unarmed: [Int] = []
         for page in coldPages.nextMarked(limit: scan) {
+            if demoted.count >= limit { break }
             locks.withLock(page: page) {
                 guard states[page].isColdHint, states[page].location == .dram else { return }
                 if !states[page].isSampled {
@@ -363,6 +364,51 @@ public final class LiveArena: @unchecked Sendable {
             }
         }
         return demoted
+    }
+
+    /// How many cold-hinted pages are in DRAM and how many below it (pages never touched or
+    /// demoted as all-zero count as neither: they hold no memory). Takes each page's lock in turn,
+    /// so the figures are a consistent count of each page, not an instant's snapshot.
+    public func coldPageCensus() -> (inDRAM: Int, belowDRAM: Int) {
+        var inDRAM = 0, below = 0
+        coldPages.forEachMarked { page in
+            locks.withLock(page: page) {
+                guard states[page].isColdHint else { return }
+                switch states[page].location {
+                case .dram: inDRAM += 1
+                case .compressed, .pmem: below += 1
+                case .untouched, .zero: break
+                }
+            }
+        }
+        return (inDRAM, below)
+    }
+
+    /// Brings up to `count` cold-hinted pages back from the lower tiers ahead of demand, in the
+    /// cold sweep's order, into free DRAM frames only (never evicting for them) and leaving at
+    /// least `keepFree` frames free. For a daemon whose page-in budget says the offloaded cold
+    /// data costs the application too much. Looks at no more than `4 × count` (at least 1,024)
+    /// cold-hinted pages. Returns the pages promoted.
+    public func promoteColdPages(count: Int, keepFree: Int) -> [Int] {
+        guard mode != .dramOnly, count > 0 else { return [] }
+        var promoted: [Int] = []
+        var budget = max(1024, 4 * count)
+        while promoted.count < count && budget > 0 && counters.freeDRAMPages > keepFree {
+            let batch = coldPages.nextMarked(limit: min(256, budget))
+            if batch.isEmpty { break }
+            budget -= batch.count
+            for page in batch where promoted.count < count && counters.freeDRAMPages > keepFree {
+                locks.withLock(page: page) {
+                    guard states[page].isColdHint else { return }
+                    switch states[page].location {
+                    case .compressed, .pmem:
+                        if (try? promoteLocked(page, reason: .ahead)) != nil { promoted.append(page) }
+                    case .dram, .untouched, .zero: break
+                    }
+                }
+            }
+        }
+        return promoted
     }
 
     /// Demotes `page` (its stripe held) for a daemon's cold sweep: where it went, or nil if it

@@ -36,6 +36,9 @@ public struct LiveArenaStats: Sendable, CustomStringConvertible {
     public var sampleZaps: Int
     /// Pages brought in ahead of a sequential reader (part of `aheadPromotions`).
     public var readAheadPages: Int
+    /// Nanoseconds spent resolving faults that brought pages back from a lower tier (summed over
+    /// faults, measured on the resolving thread; see `DaemonConfiguration.pageInBudget`).
+    public var pageInNanoseconds: Int
     public var eventsDropped: Int
 
     /// Uncompressed bytes per compressed byte held in the pool (1 when empty).
@@ -60,6 +63,7 @@ public struct LiveArenaStats: Sendable, CustomStringConvertible {
         }
         lines.append("faults: \(missingFaults) missing, \(minorFaults) minor; first touches \(firstTouches)")
         lines.append("sampled: \(sampled) pages in \(sampleZaps) madvise calls")
+        lines.append(String(format: "page-ins from lower tiers: %.1f ms resolving them", Double(pageInNanoseconds) / 1e6))
         lines.append("promotions: \(demandPromotions) on demand, \(aheadPromotions) ahead (\(readAheadPages) read ahead of sequential faults)")
         lines.append(
             "demotions: \(demotionsToCompressed) compressed, \(demotionsToPMEM) PMEM (\(incompressibleToPMEM) incompressible), "
@@ -85,6 +89,7 @@ extension LiveArena {
             demotionsToPMEM: values.demotionsToPMEM, demotionsToCompressed: values.demotionsToCompressed,
             demotionsToZero: values.demotionsToZero, zstdPages: values.zstdPages,
             incompressibleToPMEM: values.incompressibleToPMEM, directReclaims: values.directReclaims,
-            dramOverdrafts: values.dramOverdrafts, sampled: values.sampled, sampleZaps: values.sampleZaps, readAheadPages: values.readAheadPages, eventsDropped: values.eventsDropped)
+            dramOverdrafts: values.dramOverdrafts, sampled: values.sampled, sampleZaps: values.sampleZaps, readAheadPages: values.readAheadPages,
+            pageInNanoseconds: values.pageInNanoseconds, eventsDropped: values.eventsDropped)
     }
 }

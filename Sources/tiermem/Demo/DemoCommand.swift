@@ -34,8 +34,12 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Operations per configuration.")
     var operations = 2_000_000
 
-    @Option(name: .customLong("warm-up"), help: "Untimed operations between the load and the timed run, so that it starts from a warm heap.")
-    var warmUp = 500_000
+    @Option(name: .customLong("warm-up"), help: "Untimed operations right before the timed run, so that it starts from the daemon's steady state.")
+    var warmUp = KeyValueDemoSettings().warmUpOperations
+
+    @Option(name: .customLong("page-in-budget"),
+            help: "The daemons' page-in budget: the most time the workload may spend waiting for offloaded pages, as a percentage of wall time ('2%'), or 'off' to offload cold data whatever it costs.")
+    var pageInBudget = PageInBudgetArgument(share: KeyValueDemoSettings().pageInBudget)
 
     @Option(name: .customLong("archive-reads"), help: "Share of operations that read a random archive (cold) value.")
     var archiveReads = KeyValueWorkload.Settings().archiveReadShare
@@ -75,9 +79,29 @@ struct DemoCommand: ParsableCommand {
             settings.verbose = verbose
             settings.runs = runs
             settings.faultHandling = faults
+            settings.pageInBudget = pageInBudget.share
             try LiveDemo(settings: settings).run()
         }
     }
 }
 
 extension LiveArenaConfiguration.FaultHandling: ExpressibleByArgument {}
+
+/// `--page-in-budget`: a percentage of wall time ("2%", "0.5%") or "off".
+struct PageInBudgetArgument: ExpressibleByArgument, CustomStringConvertible {
+    var share: Double?
+
+    init(share: Double?) { self.share = share }
+
+    init?(argument: String) {
+        if argument == "off" {
+            share = nil
+            return
+        }
+        guard argument.hasSuffix("%"), let percent = Double(argument.dropLast()), percent > 0, percent < 100 else { return nil }
+        share = percent / 100
+    }
+
+    var description: String { share.map { Format.percent($0) } ?? "off" }
+    var defaultValueDescription: String { description }
+}

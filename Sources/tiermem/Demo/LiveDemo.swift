@@ -5,8 +5,11 @@ import TierMemCore
 
 struct KeyValueDemoSettings {
     var workload = KeyValueWorkload.Settings()
-    /// Untimed operations between the load and the timed run (a different random sequence).
-    var warmUpOperations = 500_000
+    /// Untimed operations just before the timed run (a different random sequence): long enough
+    /// for the daemon's page-in budget to find its level from a fully offloaded start.
+    var warmUpOperations = 5_000_000
+    /// The daemons' page-in budget (`DaemonConfiguration.pageInBudget`; nil: off).
+    var pageInBudget: Double? = DaemonConfiguration().pageInBudget
     var verbose = false
     var runs = 1
     var faultHandling = LiveArenaConfiguration.FaultHandling.faultingThread
@@ -105,7 +108,11 @@ struct LiveDemo {
     private func runOne(name: String, tiers: String, daemon: (any PlacementPolicy.Type)?, corpus: PageCorpus) throws -> Outcome {
         let heap = try TieredHeap(tiers: tiers, faultHandling: settings.faultHandling)
         // The daemon runs from the start, as in a service: the load's demotions happen during the load.
-        if let daemon { try heap.startDaemon(daemon) }
+        if let daemon {
+            var configuration = DaemonConfiguration()
+            configuration.pageInBudget = settings.pageInBudget
+            try heap.startDaemon(daemon, configuration: configuration)
+        }
         let workload = KeyValueWorkload(heap: heap, settings: settings.workload, corpus: corpus)
         let loadStart = Date()
         try workload.load()
@@ -114,17 +121,20 @@ struct LiveDemo {
         let interactive = isatty(STDERR_FILENO) == 1
         var lastQuarter = 0
         let loadSeconds = Date().timeIntervalSince(loadStart)
-        let corruptInWarmUp = workload.warmUp(operations: settings.warmUpOperations)
+        // Every configuration rests as long after its load, daemon or not: the previous heap's
+        // teardown and this one's load leave the kernel work to finish (freeing and zeroing
+        // pages), which would otherwise land in the all-DRAM run's timing only. Then the warm-up
+        // runs right before the timed run, so that the daemon's steady state under this workload
+        // (what the page-in budget keeps in DRAM, say) is what the timed run sees, not the state
+        // an idle rest leaves.
         let restStart = Date()
         let settle = Self.waitForDaemonToSettle(heap)
-        // Every configuration rests as long before its timed run, daemon or not: the previous
-        // heap's teardown and this one's load leave the kernel work to finish (freeing and
-        // zeroing pages), which would otherwise land in the all-DRAM run's timing only.
         let rest = Self.minimumRestSeconds - Date().timeIntervalSince(restStart)
         if rest > 0 { usleep(UInt32(rest * 1e6)) }
+        let corruptInWarmUp = workload.warmUp(operations: settings.warmUpOperations)
         print("-- \(name): tiers \(tiers), faults resolved by \(heap.arena.faultHandling == .faultingThread ? "the faulting thread" : "a handler thread"); loaded \(Format.count(UInt64(used))) pages in \(String(format: "%.1f", loadSeconds)) s, "
-              + "warmed up with \(Format.count(UInt64(settings.warmUpOperations))) operations"
-              + (settle.map { String(format: "; daemon settled in %.1f s", $0) } ?? ""))
+              + (settle.map { String(format: "; daemon settled after the load in %.1f s", $0) } ?? "")
+              + "; warmed up with \(Format.count(UInt64(settings.warmUpOperations))) operations")
         let before = heap.arena.stats()
         let daemonBefore = heap.daemonStats
         let result = workload.run { done, total, elapsed, stats in
@@ -155,7 +165,9 @@ struct LiveDemo {
                 + "\(a.backgroundDemotions - b.backgroundDemotions) background demotions, "
                 + "\(daemonAfter.pagesSampled - daemonBefore.pagesSampled) pages sampled, "
                 + "\(after.minorFaults - before.minorFaults) minor faults, \(after.directReclaims - before.directReclaims) direct reclaims, "
-                + "\(after.sampleZaps - before.sampleZaps) sampling madvise calls"
+                + "\(after.sampleZaps - before.sampleZaps) sampling madvise calls, "
+                + "\(daemonAfter.coldPromotions - daemonBefore.coldPromotions) cold pages brought back for the page-in budget; "
+                + String(format: "page-ins took %.2f%% of the run", Double(after.pageInNanoseconds - before.pageInNanoseconds) / (result.seconds * 1e9) * 100)
         }
         heap.stopDaemon()
         let corrupt = workload.verifyAll()
@@ -167,7 +179,7 @@ struct LiveDemo {
 
     static let minimumRestSeconds = 2.0
 
-    /// Waits until the daemon has finished offloading what the load and warm-up left in DRAM —
+    /// Waits until the daemon has finished offloading what the load left in DRAM —
     /// no demotion of any kind for 0.3 s — so that the timed run shows the steady state a
     /// long-running service is in (at most 15 s). Returns the seconds waited; nil without a daemon.
     private static func waitForDaemonToSettle(_ heap: TieredHeap) -> Double? {
