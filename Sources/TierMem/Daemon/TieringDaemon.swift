@@ -208,8 +208,9 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             // Short of headroom, cold-hinted pages leave DRAM first, before the policy's
             // victims: they were allocated as cold (the arena's direct reclaim does the same).
             let free = arena.freeDRAMPages
-            if free < highWatermarkPages {
-                let demoted = observe(arena.demoteColdPages(count: highWatermarkPages - free, target: .compressed(arena.defaultCodec)))
+            let headroom = headroomPages
+            if free < headroom {
+                let demoted = observe(arena.demoteColdPages(count: headroom - free, target: .compressed(arena.defaultCodec)))
                 coldDemoted += demoted
                 coldInDRAM = max(0, coldInDRAM - demoted)
             }
@@ -225,7 +226,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             // The cold sweep offloads what the page-in budget lets go (all of it while it keeps
             // nothing); pages it keeps and does not have are brought back.
             let keep = pageInBudget?.keepInDRAM ?? 0
-            let promotedForBudget = coldInDRAM < keep ? promoteColdPages(count: keep - coldInDRAM, now: epochStart) : 0
+            let promotedForBudget = coldInDRAM < keep ? promoteColdPages(count: keep - coldInDRAM, keepFree: headroom + highWatermarkPages, now: epochStart) : 0
             let swept = keep == 0 ? demoteColdPages(limit: .max) : coldInDRAM > keep ? demoteColdPages(limit: coldInDRAM - keep) : 0
             coldDemoted += swept
             if promotedForBudget + swept > 0 { arenaStats = arena.stats() }
@@ -319,10 +320,11 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     }
 
     /// Brings cold-hinted pages back ahead of demand for the page-in budget, into free DRAM only,
-    /// leaving twice the high watermark free for the application's page-ins. The controller hears
-    /// of each. Returns how many.
-    private func promoteColdPages(count: Int, now: UInt64) -> Int {
-        let promoted = arena.promoteColdPages(count: min(count, PageInBudget.promotionsPerEpoch), keepFree: 2 * highWatermarkPages)
+    /// leaving `keepFree` pages free: the headroom and a high watermark more, so that the pages
+    /// brought back are not the next ones the headroom sends out. The controller hears of each.
+    /// Returns how many.
+    private func promoteColdPages(count: Int, keepFree: Int, now: UInt64) -> Int {
+        let promoted = arena.promoteColdPages(count: min(count, PageInBudget.promotionsPerEpoch), keepFree: keepFree)
         for page in promoted { controller.observedPromotion(page: UInt64(page), now: now) }
         coldInDRAM += promoted.count
         coldPromoted += promoted.count
@@ -337,6 +339,13 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         _ = pageInBudget?.update(pageInNanoseconds: UInt64(stats.pageInNanoseconds) - interval.pageIn,
                                  wallNanoseconds: monotonicNanoseconds() - interval.start,
                                  coldInDRAM: census.inDRAM, coldBelowDRAM: census.belowDRAM)
+    }
+
+    /// The free DRAM the daemon keeps: the high watermark's worth, or what the predictive policy
+    /// wants free for its forecast page-ins, if more (freed from cold-hinted data first, so that
+    /// reclaiming ahead does not send out pages the application is using).
+    private var headroomPages: Int {
+        max(highWatermarkPages, (controller.policy as? PredictivePolicy)?.freePagesWanted ?? 0)
     }
 
     /// Tells the controller about pages the arena demoted for the daemon; returns how many.

@@ -135,8 +135,7 @@ public struct PredictivePolicy: PlacementPolicy {
 
         let forecast = forecaster.observe(signals)
         lastForecast = forecast.first ?? 0
-        // Free enough DRAM now for the next window's forecast page-ins, within a cap.
-        let wanted = min(maxAheadPages, Int((lastForecast * margin).rounded(.up))) - table.freeDRAMPages
+        let wanted = freePagesWanted - table.freeDRAMPages
         guard wanted > 0 else { return }
         // The coldest by prediction among the 2×wanted least recently used.
         var pool: [(PageID, Double)] = []
@@ -150,6 +149,10 @@ public struct PredictivePolicy: PlacementPolicy {
     }
 
     public func demotionCandidates(limit: Int) -> [PageID] { lists.fromTail(0, limit: limit) }
+
+    /// Free DRAM pages it wants before the next window: enough for the forecast page-ins (with
+    /// the margin), within a cap. A live daemon frees them from cold-hinted data first.
+    public var freePagesWanted: Int { min(maxAheadPages, Int((lastForecast * margin).rounded(.up))) }
 
     public var memoryBytes: Int {
         lists.memoryBytes + last.memoryBytes + gap.memoryBytes + stamp.memoryBytes + forecaster.stateBytes

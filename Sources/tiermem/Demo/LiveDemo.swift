@@ -90,6 +90,13 @@ struct LiveDemo {
                   + "rounds of each run against the all-DRAM run of the same round)")
         }
         print(table(outcomes, relative: relative, baseline: allDRAM))
+        if settings.verbose && settings.runs > 1 {
+            print("\neach round against its all-DRAM run (in the order run):")
+            for (configuration, runs) in zip(configurations.dropFirst(), runsByConfiguration.dropFirst()) {
+                let ratios = zip(runs, runsByConfiguration[0]).map { String(format: "%+.1f%%", ($0.result.operationsPerSecond / $1.result.operationsPerSecond - 1) * 100) }
+                print("   \(configuration.name): \(ratios.joined(separator: " "))")
+            }
+        }
         if settings.verbose {
             for outcome in outcomes {
                 let reads = outcome.result
@@ -132,7 +139,7 @@ struct LiveDemo {
         let rest = Self.minimumRestSeconds - Date().timeIntervalSince(restStart)
         if rest > 0 { usleep(UInt32(rest * 1e6)) }
         let corruptInWarmUp = workload.warmUp(operations: settings.warmUpOperations)
-        print("-- \(name): tiers \(tiers), faults resolved by \(heap.arena.faultHandling == .faultingThread ? "the faulting thread" : "a handler thread"); loaded \(Format.count(UInt64(used))) pages in \(String(format: "%.1f", loadSeconds)) s, "
+        print("-- \(name): tiers \(tiers), faults resolved by \(heap.arena.faultHandling == .faultingThread ? "the faulting thread" : "a handler thread"); loaded \(Format.count(UInt64(used))) pages in \(String(format: "%.1f", loadSeconds)) s"
               + (settle.map { String(format: "; daemon settled after the load in %.1f s", $0) } ?? "")
               + "; warmed up with \(Format.count(UInt64(settings.warmUpOperations))) operations")
         let before = heap.arena.stats()
