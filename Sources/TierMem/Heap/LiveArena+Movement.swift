@@ -14,16 +14,21 @@ extension LiveArena {
         precondition(state.location == .dram, "demoting page \(page), which is \(state.location), not in DRAM")
         // From here on a touch of the page faults and waits for this lock: its bytes are frozen.
         if !state.isSampled { try zap(page) }
-        let source = UnsafeRawPointer(mapping.backdoorPage(page))
+        // The bytes are read from the memfd with pread, not through a second mapping: a page
+        // the runtime had mapped would have to be shot down from every CPU's TLB when it is
+        // punched, interrupting the application's threads once more per demotion.
+        let stored: Result<PageState, LiveArenaError> = withUnsafeTemporaryAllocation(byteCount: pageSize, alignment: 64) { copy in
+            do throws(SystemError) { try mapping.read(page, into: copy) } catch { return .failure(.system(error)) }
+            let source = UnsafeRawPointer(copy.baseAddress!)
+            if isZeroPage(source, byteCount: pageSize) { return .success(PageState(.zero)) }
+            return storeBelowDRAM(source, target: target).map { .success($0) } ?? .failure(.lowerTiersFull(page: page))
+        }
         let newState: PageState
-        if isZeroPage(source, byteCount: pageSize) {
-            newState = PageState(.zero)
-        } else {
-            guard let stored = storeBelowDRAM(source, target: target) else {
-                states[page].isSampled = false
-                throw .lowerTiersFull(page: page)
-            }
-            newState = stored
+        switch stored {
+        case .success(let state): newState = state
+        case .failure(let error):
+            states[page].isSampled = false
+            throw error
         }
         do {
             try punch(page)

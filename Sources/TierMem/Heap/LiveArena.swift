@@ -6,7 +6,7 @@ import TierMemCore
 /// while the runtime moves each page between DRAM (the memfd), PMEM (memkind + libpmem) and a
 /// compressed pool (LZ4, zstd). docs/live-heap.md describes the mechanism and its costs.
 ///
-/// - Demotion zaps the page's user mapping, copies it through the backdoor view, stores it in a
+/// - Demotion zaps the page's user mapping, reads it from the memfd (pread), stores it in a
 ///   lower tier and punches it out of the memfd. A thread touching it meanwhile waits in its fault.
 /// - Promotion (on a MISSING fault, or ahead of demand with no fault) reads the page back and
 ///   places it with UFFDIO_COPY.

@@ -1,17 +1,16 @@
 import CTierLinux
 import Glibc
 
-/// One memfd mapped twice with MAP_SHARED: the *user view* the application gets pointers into
-/// (registered with userfaultfd by the arena) and the *backdoor view* the runtime copies through
-/// without faulting. Two mappings in all, whatever the page count, so `vm.max_map_count` never
-/// limits the heap.
+/// One memfd mapped once with MAP_SHARED: the *user view* the application gets pointers into
+/// (registered with userfaultfd by the arena). The runtime reads page contents from the memfd
+/// itself (`read`), so it never maps them: one mapping in all, whatever the page count, so
+/// `vm.max_map_count` never limits the heap.
 final class ArenaMapping: @unchecked Sendable {
     static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     let memfd: CInt
     let byteCount: Int
     let userView: UnsafeMutableRawPointer
-    let backdoor: UnsafeMutableRawPointer
 
     init(pageCount: Int, name: String) throws {
         let size = pageCount * Self.pageSize
@@ -23,32 +22,33 @@ final class ArenaMapping: @unchecked Sendable {
             close(fd)
             throw error
         }
-        let map = { () throws -> UnsafeMutableRawPointer in
-            let address = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
-            guard let address, address != MAP_FAILED else { throw SystemError("mmap(memfd, \(size) bytes)") }
-            return address
-        }
-        do {
-            userView = try map()
-            do { backdoor = try map() } catch {
-                munmap(userView, size)
-                throw error
-            }
-        } catch {
+        let address = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+        guard let address, address != MAP_FAILED else {
+            let error = SystemError("mmap(memfd, \(size) bytes)")
             close(fd)
             throw error
         }
+        userView = address
         memfd = fd
     }
 
     deinit {
         munmap(userView, byteCount)
-        munmap(backdoor, byteCount)
         close(memfd)
     }
 
     func userPage(_ page: Int) -> UnsafeMutableRawPointer { userView + page * Self.pageSize }
-    func backdoorPage(_ page: Int) -> UnsafeMutableRawPointer { backdoor + page * Self.pageSize }
+
+    /// Copies page `page`'s bytes from the memfd (pread: no mapping, no fault, no TLB entry).
+    func read(_ page: Int, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) {
+        var done = 0
+        while done < Self.pageSize {
+            let count = pread(memfd, buffer.baseAddress! + done, Self.pageSize - done, off_t(page * Self.pageSize + done))
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw SystemError("pread(memfd, page \(page))", errno: count == 0 ? EIO : errno) }
+            done += count
+        }
+    }
 
     /// The page number of a user-view address, or nil when it is outside the arena.
     func page(containing address: UInt) -> Int? {
