@@ -123,6 +123,8 @@ struct TieredHeapTests {
         for (address, _, _) in passed { heap.deallocate(UnsafeMutableRawPointer(bitPattern: address)!) }
         #expect(shared.recordedFailures.isEmpty, "\(shared.recordedFailures)")
         #expect(heap.stats().smallObjects == 0)
+        // The running count of cold-hinted pages in DRAM survived every move, free and reuse.
+        #expect(heap.arena.coldDRAMPages == heap.arena.coldPageCensus().inDRAM)
     }
 
     @Test("cold objects never share a page with others, and their pages leave DRAM first")

@@ -134,9 +134,8 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     private var recorder: TMTWriter?
     private var recordingError: String?
     private var started: UInt64 = 0
-    /// The page-in budget's controller, and what the daemon knows of the cold pages between censuses.
+    /// The page-in budget's controller, and the cold pages it brought back.
     private var pageInBudget: PageInBudget?
-    private var coldInDRAM = 0
     private var coldPromoted = 0
 
     init(arena: LiveArena, policy: Policy, configuration: DaemonConfiguration) throws {
@@ -199,26 +198,32 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             let cpuStart = threadCPUNanoseconds()
             controller.executor.backgroundBytesLeft = bytesPerEpoch
             let demotionsBefore = controller.counters.backgroundDemotions
+            // Short of headroom, cold-hinted pages leave DRAM first, before the policy's
+            // victims: they were allocated as cold (the arena's direct reclaim does the same).
+            // This comes before the epoch's events are fed, because feeding them runs the
+            // policy's epochs, which would otherwise see the page-ins' shortage and pick victims
+            // of their own among the pages the application is using.
+            let free = arena.freeDRAMPages
+            let headroom = headroomPages
+            if free < headroom {
+                let demoted = observe(arena.demoteColdPages(count: headroom - free, target: .compressed(arena.defaultCodec)))
+                coldDemoted += demoted
+            }
             let events = arena.drainEvents()
             fed += events.count
             feed(events, now: epochStart)
             // PSI's avg10 is a ten-second average: reading it every second is plenty.
             if epochs % psiEveryEpochs == 0 { pressure = psi.someAvg10() }
             if let pressure { controller.observePressureStall(someAvg10: pressure) }
-            // Short of headroom, cold-hinted pages leave DRAM first, before the policy's
-            // victims: they were allocated as cold (the arena's direct reclaim does the same).
-            let free = arena.freeDRAMPages
-            let headroom = headroomPages
-            if free < headroom {
-                let demoted = observe(arena.demoteColdPages(count: headroom - free, target: .compressed(arena.defaultCodec)))
-                coldDemoted += demoted
-                coldInDRAM = max(0, coldInDRAM - demoted)
-            }
             try? controller.tick(now: monotonicNanoseconds())
-            // Sampling serves reclaim: while DRAM has ample free room, nothing is about to be
-            // demoted and the samples would teach nothing.
+            // Sampling serves reclaim of the policy's victims: while DRAM has ample free room, or
+            // while the page-in budget keeps cold-hinted pages in DRAM (reclaim takes those
+            // first), nothing the policy picks is about to be demoted and the samples would
+            // teach nothing but cost a TLB shootdown each.
             var arenaStats = arena.stats()
-            if arena.dramCapacityPages - arenaStats.dramPages < 2 * highWatermarkPages { sampled += armSample() }
+            if arena.dramCapacityPages - arenaStats.dramPages < 2 * highWatermarkPages && (pageInBudget == nil || arena.coldDRAMPages == 0) {
+                sampled += armSample()
+            }
             if pageInBudget != nil, epochStart - interval.start >= configuration.pageInIntervalNanoseconds {
                 reviseColdKeep(since: interval, stats: arenaStats)
                 interval = (epochStart, UInt64(arenaStats.pageInNanoseconds))
@@ -226,6 +231,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             // The cold sweep offloads what the page-in budget lets go (all of it while it keeps
             // nothing); pages it keeps and does not have are brought back.
             let keep = pageInBudget?.keepInDRAM ?? 0
+            let coldInDRAM = arena.coldDRAMPages
             let promotedForBudget = coldInDRAM < keep ? promoteColdPages(count: keep - coldInDRAM, keepFree: headroom + highWatermarkPages, now: epochStart) : 0
             let swept = keep == 0 ? demoteColdPages(limit: .max) : coldInDRAM > keep ? demoteColdPages(limit: coldInDRAM - keep) : 0
             coldDemoted += swept
@@ -315,7 +321,6 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         // 32 epochs, so a cold page left untouched that long leaves DRAM.
         let scan = max(256, arena.pageCount / 32)
         let demoted = observe(arena.demoteUntouchedColdPages(scan: scan, limit: limit, target: .compressed(arena.defaultCodec)))
-        coldInDRAM = max(0, coldInDRAM - demoted)
         return demoted
     }
 
@@ -326,7 +331,6 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     private func promoteColdPages(count: Int, keepFree: Int, now: UInt64) -> Int {
         let promoted = arena.promoteColdPages(count: min(count, PageInBudget.promotionsPerEpoch), keepFree: keepFree)
         for page in promoted { controller.observedPromotion(page: UInt64(page), now: now) }
-        coldInDRAM += promoted.count
         coldPromoted += promoted.count
         return promoted.count
     }
@@ -335,7 +339,6 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     /// the budget decide how many to keep in DRAM.
     private func reviseColdKeep(since interval: (start: UInt64, pageIn: UInt64), stats: LiveArenaStats) {
         let census = arena.coldPageCensus()
-        coldInDRAM = census.inDRAM
         _ = pageInBudget?.update(pageInNanoseconds: UInt64(stats.pageInNanoseconds) - interval.pageIn,
                                  wallNanoseconds: monotonicNanoseconds() - interval.start,
                                  coldInDRAM: census.inDRAM, coldBelowDRAM: census.belowDRAM)

@@ -5,6 +5,9 @@ import Glibc
 final class ArenaCounters: @unchecked Sendable {
     struct Values: Sendable {
         var dramPages = 0
+        /// Of those, pages holding cold-hinted allocations (kept exact at every move, so that a
+        /// daemon's page-in budget counts what the policy's own demotions took too).
+        var coldDRAMPages = 0
         var missingFaults = 0
         var minorFaults = 0
         /// First touches of never-used pages (a zero page placed), not promotions.

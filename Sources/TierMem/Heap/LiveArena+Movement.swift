@@ -39,6 +39,7 @@ extension LiveArena {
         }
         states[page].move(to: newState)
         counters.add(\.dramPages, -1)
+        if states[page].isColdHint { counters.add(\.coldDRAMPages, -1) }
         switch newState.location {
         case .zero: counters.add(\.demotionsToZero)
         case .pmem: counters.add(\.demotionsToPMEM)
@@ -93,6 +94,7 @@ extension LiveArena {
                 return result
             }
             states[page].move(to: PageState(.dram))
+            if states[page].isColdHint { counters.add(\.coldDRAMPages) }
             return 0
         }
         if failure != 0 { throw .system(SystemError("UFFDIO_COPY (page \(page))", errno: failure)) }

@@ -275,6 +275,7 @@ public final class LiveArena: @unchecked Sendable {
                 case .dram:
                     try punch(page)
                     counters.add(\.dramPages, -1)
+                    if state.isColdHint { counters.add(\.coldDRAMPages, -1) }
                 case .untouched:
                     // In DRAM-only mode every touched page is "untouched" to us: punch it anyway.
                     if mode == .dramOnly { try punch(page) }
@@ -316,7 +317,12 @@ public final class LiveArena: @unchecked Sendable {
         guard !pages.isEmpty else { return }
         try checkRange(pages.lowerBound)
         try checkRange(pages.upperBound - 1)
-        for page in pages { locks.withLock(page: page) { states[page].isColdHint = cold } }
+        for page in pages {
+            locks.withLock(page: page) {
+                if states[page].location == .dram && states[page].isColdHint != cold { counters.add(\.coldDRAMPages, cold ? 1 : -1) }
+                states[page].isColdHint = cold
+            }
+        }
         coldPages.mark(pages, cold: cold)
     }
 
@@ -366,9 +372,12 @@ public final class LiveArena: @unchecked Sendable {
         return demoted
     }
 
+    /// Cold-hinted pages in DRAM now (an exact running count).
+    public var coldDRAMPages: Int { counters.snapshot.coldDRAMPages }
+
     /// How many cold-hinted pages are in DRAM and how many below it (pages never touched or
-    /// demoted as all-zero count as neither: they hold no memory). Takes each page's lock in turn,
-    /// so the figures are a consistent count of each page, not an instant's snapshot.
+    /// demoted as all-zero count as neither: they hold no memory). Visits every cold-hinted page
+    /// under its lock: a daemon's occasional count, not a per-epoch one (`coldDRAMPages` is).
     public func coldPageCensus() -> (inDRAM: Int, belowDRAM: Int) {
         var inDRAM = 0, below = 0
         coldPages.forEachMarked { page in
