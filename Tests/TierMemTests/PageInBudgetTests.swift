@@ -21,13 +21,14 @@ struct PageInBudgetTests {
         #expect(keep == 600)  // 200 in DRAM + half of the 800 offloaded
     }
 
-    @Test("under the aim it offloads a step more per interval, down to nothing kept; between aim and budget it holds")
+    @Test("under half the budget it offloads a step more per interval, down to nothing kept; between that and the budget it holds")
     func underAimOffloadsMore() {
         var budget = PageInBudget(budget: 0.02, step: 0.1)
         _ = budget.update(pageInNanoseconds: interval / 10, wallNanoseconds: interval, coldInDRAM: 0, coldBelowDRAM: 1000)
         #expect(budget.keepInDRAM == 500)
-        // Pressure between the aim (1.5%) and the budget: hold.
+        // Pressure between half the budget (1%) and the budget: hold.
         #expect(budget.update(pageInNanoseconds: interval * 18 / 1000, wallNanoseconds: interval, coldInDRAM: 500, coldBelowDRAM: 500) == 500)
+        #expect(budget.update(pageInNanoseconds: interval * 11 / 1000, wallNanoseconds: interval, coldInDRAM: 500, coldBelowDRAM: 500) == 500)
         // No page-ins at all: 10% of the 1,000 cold pages more offloaded each interval.
         #expect(budget.update(pageInNanoseconds: 0, wallNanoseconds: interval, coldInDRAM: 500, coldBelowDRAM: 500) == 400)
         var keep = 400

@@ -10,16 +10,18 @@
 /// The controller's output is how many cold-hinted pages to *keep in DRAM* (0: the hint is
 /// honoured in full, which is where it starts). Over the budget, it assumes page-ins scale with
 /// the cold data offloaded (reads of cold data have no locality to exploit) and keeps enough to
-/// bring the pressure to `aim`, at most halving what is offloaded in one interval. Under
-/// `aim × 0.9` it offloads a little more (`step` of the cold pages per interval), so with no
-/// reads at all every cold page ends up offloaded, as the hint asks. In between it holds.
+/// bring the pressure to `aim`, at most halving what is offloaded in one interval. Under half the
+/// budget it offloads a little more (`step` of the cold pages per interval), so with no reads at
+/// all every cold page ends up offloaded, as the hint asks. In between it holds: a wide band and
+/// a small step, because every page it lets go and takes back is a demotion and a promotion
+/// (a narrow band made a sawtooth of thousands of each in the demo's 2.5 s run).
 struct PageInBudget: Sendable {
     /// The most page-in pressure allowed (a share of wall time, 0.02 = 2%).
     let budget: Double
     /// Where the pressure is steered after going over: below the budget, so that noise between
     /// intervals stays under it.
     var aim: Double { budget * 0.75 }
-    /// The share of the cold pages offloaded more per interval while under the aim.
+    /// The share of the cold pages offloaded more per interval while under half the budget.
     let step: Double
     /// Cold-hinted pages to keep in DRAM.
     private(set) var keepInDRAM = 0
@@ -29,7 +31,7 @@ struct PageInBudget: Sendable {
     /// The pressure measured in the last interval.
     private(set) var lastPressure: Double?
 
-    init(budget: Double, step: Double = 0.02) {
+    init(budget: Double, step: Double = 0.005) {
         precondition(budget > 0 && budget.isFinite, "the page-in budget must be a positive share of wall time, not \(budget)")
         self.budget = budget
         self.step = step
@@ -46,7 +48,7 @@ struct PageInBudget: Sendable {
             // Page-ins ∝ offloaded pages: offloading `below × aim / pressure` would meet the aim.
             let offload = Double(coldBelowDRAM) * max(0.5, aim / pressure)
             keepInDRAM = max(keepInDRAM, cold - Int(offload.rounded(.down)))
-        } else if pressure < aim * 0.9 {
+        } else if pressure < budget / 2 {
             // From what is in DRAM now: a keep the DRAM cap did not let the daemon reach comes down at once.
             keepInDRAM = max(0, min(keepInDRAM, coldInDRAM) - max(1, Int(Double(cold) * step)))
         }

@@ -137,6 +137,8 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     /// The page-in budget's controller, and the cold pages it brought back.
     private var pageInBudget: PageInBudget?
     private var coldPromoted = 0
+    /// Free DRAM pages the daemon keeps (`updateHeadroom`).
+    private var headroom = 0
 
     init(arena: LiveArena, policy: Policy, configuration: DaemonConfiguration) throws {
         self.arena = arena
@@ -204,7 +206,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             // policy's epochs, which would otherwise see the page-ins' shortage and pick victims
             // of their own among the pages the application is using.
             let free = arena.freeDRAMPages
-            let headroom = headroomPages
+            let headroom = updateHeadroom()
             if free < headroom {
                 let demoted = observe(arena.demoteColdPages(count: headroom - free, target: .compressed(arena.defaultCodec)))
                 coldDemoted += demoted
@@ -346,9 +348,14 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
 
     /// The free DRAM the daemon keeps: the high watermark's worth, or what the predictive policy
     /// wants free for its forecast page-ins, if more (freed from cold-hinted data first, so that
-    /// reclaiming ahead does not send out pages the application is using).
-    private var headroomPages: Int {
-        max(highWatermarkPages, (controller.policy as? PredictivePolicy)?.freePagesWanted ?? 0)
+    /// reclaiming ahead does not send out pages the application is using). The policy's wish
+    /// follows each window's forecast; the headroom takes its rises at once and lets it fall by
+    /// 1% an epoch, so that the page-in budget does not bring back pages after every dip only to
+    /// send them out at the next rise.
+    private func updateHeadroom() -> Int {
+        let wanted = (controller.policy as? PredictivePolicy)?.freePagesWanted ?? 0
+        headroom = max(highWatermarkPages, wanted, Int(Double(headroom) * 0.99))
+        return headroom
     }
 
     /// Tells the controller about pages the arena demoted for the daemon; returns how many.
