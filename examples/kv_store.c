@@ -4,8 +4,10 @@
  * back, grows some with tm_realloc, frees everything and checks the heap's statistics.
  * Exit status 0 only if every byte verified. Built and run by `make example` (and `make test`).
  */
+#define _POSIX_C_SOURCE 200112L /* setenv */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tiermem.h"
@@ -32,6 +34,15 @@ int main(void) {
         return 1;
     }
     printf("bad specification refused: %s\n", tm_last_error());
+    /* So is a bad TIERMEM_FAULTS (who resolves faults: "thread" or "signal"). */
+    setenv("TIERMEM_FAULTS", "kernel", 1);
+    if (tm_heap_create("dram:4MiB;compressed:16MiB", &heap) != TM_EINVAL || heap != NULL
+        || strstr(tm_last_error(), "TIERMEM_FAULTS") == NULL) {
+        fprintf(stderr, "a bad TIERMEM_FAULTS was accepted or not named\n");
+        return 1;
+    }
+    printf("bad TIERMEM_FAULTS refused: %s\n", tm_last_error());
+    unsetenv("TIERMEM_FAULTS");
 
     int status = tm_heap_create("dram:4MiB;compressed:16MiB", &heap);
     if (status != TM_OK) {
