@@ -139,6 +139,8 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     private var coldPromoted = 0
     /// Free DRAM pages the daemon keeps (`updateHeadroom`).
     private var headroom = 0
+    /// When the page-in budget's current interval began, and the arena's page-in time then.
+    private var budgetInterval: (start: UInt64, pageIn: UInt64) = (0, 0)
 
     init(arena: LiveArena, policy: Policy, configuration: DaemonConfiguration) throws {
         self.arena = arena
@@ -194,7 +196,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         let psiEveryEpochs = max(1, Int(1_000_000_000 / configuration.epochNanoseconds))
         let bytesPerEpoch = configuration.migrationRateLimitMBps > 0
             ? Int(configuration.migrationRateLimitMBps * 1e6 * Double(configuration.epochNanoseconds) / 1e9) : Int.max
-        var interval = (start: started, pageIn: UInt64(arena.stats().pageInNanoseconds))
+        budgetInterval = (started, UInt64(arena.stats().pageInNanoseconds))
         while !lock.withLock({ stopRequested }) {
             let epochStart = monotonicNanoseconds()
             let cpuStart = threadCPUNanoseconds()
@@ -226,16 +228,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             if arena.dramCapacityPages - arenaStats.dramPages < 2 * highWatermarkPages && (pageInBudget == nil || arena.coldDRAMPages == 0) {
                 sampled += armSample()
             }
-            if pageInBudget != nil, epochStart - interval.start >= configuration.pageInIntervalNanoseconds {
-                reviseColdKeep(since: interval, stats: arenaStats)
-                interval = (epochStart, UInt64(arenaStats.pageInNanoseconds))
-            }
-            // The cold sweep offloads what the page-in budget lets go (all of it while it keeps
-            // nothing); pages it keeps and does not have are brought back.
-            let keep = pageInBudget?.keepInDRAM ?? 0
-            let coldInDRAM = arena.coldDRAMPages
-            let promotedForBudget = coldInDRAM < keep ? promoteColdPages(count: keep - coldInDRAM, keepFree: headroom + highWatermarkPages, now: epochStart) : 0
-            let swept = keep == 0 ? demoteColdPages(limit: .max) : coldInDRAM > keep ? demoteColdPages(limit: coldInDRAM - keep) : 0
+            let (promotedForBudget, swept) = steerColdData(headroom: headroom, stats: arenaStats, now: epochStart)
             coldDemoted += swept
             if promotedForBudget + swept > 0 { arenaStats = arena.stats() }
             epochs += 1
@@ -245,7 +238,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             let now = monotonicNanoseconds()
             let current = DaemonStats(
                 policy: Policy.name, epochs: epochs, eventsFed: fed, pagesSampled: sampled, coldDemotions: coldDemoted,
-                coldPromotions: coldPromoted, coldKeptInDRAM: keep, pageInPressure: pageInBudget?.lastPressure, counters: controller.counters,
+                coldPromotions: coldPromoted, coldKeptInDRAM: pageInBudget?.keepInDRAM ?? 0, pageInPressure: pageInBudget?.lastPressure, counters: controller.counters,
                 cpuNanoseconds: threadCPUNanoseconds() - cpuStarted, wallNanoseconds: now - started,
                 forecast: forecast, psiSomeAvg10: pressure,
                 recordedEvents: recorder?.recordsWritten ?? 0, recordingError: recordingError)
@@ -337,13 +330,24 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         return promoted.count
     }
 
-    /// The page-in budget's interval is over: measure its pressure, count the cold pages, and let
-    /// the budget decide how many to keep in DRAM.
-    private func reviseColdKeep(since interval: (start: UInt64, pageIn: UInt64), stats: LiveArenaStats) {
-        let census = arena.coldPageCensus()
-        _ = pageInBudget?.update(pageInNanoseconds: UInt64(stats.pageInNanoseconds) - interval.pageIn,
-                                 wallNanoseconds: monotonicNanoseconds() - interval.start,
-                                 coldInDRAM: census.inDRAM, coldBelowDRAM: census.belowDRAM)
+    /// The cold sweep and the page-in budget: at the end of each budget interval the budget
+    /// revises how many cold pages to keep in DRAM from the interval's page-in pressure; then the
+    /// sweep offloads the cold pages beyond that (all of them while it keeps none), and pages it
+    /// keeps and does not have are brought back. Returns the pages promoted and demoted.
+    private func steerColdData(headroom: Int, stats: LiveArenaStats, now: UInt64) -> (promoted: Int, demoted: Int) {
+        if pageInBudget != nil, now - budgetInterval.start >= configuration.pageInIntervalNanoseconds {
+            let census = arena.coldPageCensus()
+            _ = pageInBudget?.update(pageInNanoseconds: UInt64(stats.pageInNanoseconds) - budgetInterval.pageIn,
+                                     wallNanoseconds: now - budgetInterval.start,
+                                     coldInDRAM: census.inDRAM, coldBelowDRAM: census.belowDRAM)
+            budgetInterval = (now, UInt64(stats.pageInNanoseconds))
+        }
+        let keep = pageInBudget?.keepInDRAM ?? 0
+        let coldInDRAM = arena.coldDRAMPages
+        if coldInDRAM < keep {
+            return (promoteColdPages(count: keep - coldInDRAM, keepFree: headroom + highWatermarkPages, now: now), 0)
+        }
+        return (0, keep == 0 ? demoteColdPages(limit: .max) : demoteColdPages(limit: coldInDRAM - keep))
     }
 
     /// The free DRAM the daemon keeps: the high watermark's worth, or what the predictive policy
