@@ -63,38 +63,50 @@ struct LiveDemo {
             configurations.append((name, "dram:\(ByteCount(dram).exactDescription);compressed:\(ByteCount(compressed).exactDescription)", policy))
             runsByConfiguration.append([])
         }
+        // Where in its round each tiered run stood (1 = right after the round's all-DRAM run).
+        var positions = Array(repeating: [Int](), count: configurations.count)
+        let tiered = Array(1..<configurations.count)
         for run in 0..<settings.runs {
             // All-DRAM opens each round; the tiered configurations take turns going first, so
             // that none is always measured in the same place in the round.
-            let tiered = Array(1..<configurations.count)
             let order = (run > 0 ? [0] : []) + tiered[(run % tiered.count)...] + tiered[..<(run % tiered.count)]
             for index in order {
                 let configuration = configurations[index]
                 runsByConfiguration[index].append(try runOne(name: configuration.name, tiers: configuration.tiers,
                                                              daemon: configuration.policy, corpus: corpus))
+                // In the first round the all-DRAM run that sized the others came before the loop.
+                if index > 0 { positions[index].append(order.firstIndex(of: index)! + (run > 0 ? 0 : 1)) }
             }
         }
+        // All-DRAM closes the last round too, so every round has an all-DRAM run at each end.
+        runsByConfiguration[0].append(try runOne(name: configurations[0].name, tiers: configurations[0].tiers, daemon: nil, corpus: corpus))
         // The median run by throughput stands for its configuration.
         let outcomes = runsByConfiguration.map { runs in
             runs.sorted { $0.result.operationsPerSecond < $1.result.operationsPerSecond }[runs.count / 2]
         }
         let allDRAM = outcomes[0]
-        // Against all-DRAM, each run is compared with the all-DRAM run of its own round (the
-        // rounds interleave the configurations): this VM's speed drifts by more than the effect.
-        let relative = runsByConfiguration.map { runs in
-            let ratios = zip(runs, runsByConfiguration[0]).map { $0.result.operationsPerSecond / $1.result.operationsPerSecond - 1 }.sorted()
-            return ratios[ratios.count / 2]
+        // Against all-DRAM, each run is compared with the all-DRAM throughput at its place in
+        // its round, interpolated between the all-DRAM runs at the round's two ends: this VM's
+        // speed drifts, within a round, by more than the effect.
+        let reference = runsByConfiguration[0].map(\.result.operationsPerSecond)
+        let ratios: [[Double]] = runsByConfiguration.indices.map { index in
+            guard index > 0 else { return [] }
+            return zip(runsByConfiguration[index], positions[index]).enumerated().map { round, pair in
+                let share = Double(pair.1) / Double(tiered.count + 1)
+                let allDRAMThen = reference[round] * (1 - share) + reference[round + 1] * share
+                return pair.0.result.operationsPerSecond / allDRAMThen - 1
+            }
         }
-        if settings.runs > 1 {
-            print("\n(median of \(settings.runs) runs per configuration by throughput; \"vs all-DRAM\" is the median over "
-                  + "rounds of each run against the all-DRAM run of the same round)")
-        }
+        let relative = ratios.map { $0.isEmpty ? 0 : $0.sorted()[$0.count / 2] }
+        print("\n(" + (settings.runs > 1 ? "median of \(settings.runs) runs per configuration by throughput; " : "")
+              + "\"vs all-DRAM\" is " + (settings.runs > 1 ? "the median over rounds of " : "")
+              + "each run against all-DRAM's throughput at its place in the round, interpolated between the all-DRAM runs "
+              + "that open and close the round)")
         print(table(outcomes, relative: relative, baseline: allDRAM))
         if settings.verbose && settings.runs > 1 {
-            print("\neach round against its all-DRAM run (in the order run):")
-            for (configuration, runs) in zip(configurations.dropFirst(), runsByConfiguration.dropFirst()) {
-                let ratios = zip(runs, runsByConfiguration[0]).map { String(format: "%+.1f%%", ($0.result.operationsPerSecond / $1.result.operationsPerSecond - 1) * 100) }
-                print("   \(configuration.name): \(ratios.joined(separator: " "))")
+            print("\neach round against all-DRAM at its place in the round (in the order run):")
+            for (configuration, configurationRatios) in zip(configurations.dropFirst(), ratios.dropFirst()) {
+                print("   \(configuration.name): " + configurationRatios.map { String(format: "%+.1f%%", $0 * 100) }.joined(separator: " "))
             }
         }
         if settings.verbose {
