@@ -230,7 +230,10 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             }
             let (promotedForBudget, swept) = steerColdData(headroom: headroom, stats: arenaStats, now: epochStart)
             coldDemoted += swept
-            if promotedForBudget + swept > 0 { arenaStats = arena.stats() }
+            // Pages leaving the compressed pool free their slots at random; below 80% occupancy the
+            // pool is compacted a little each epoch, so its emptied chunks go back to the system.
+            let compacted = arena.compressedPoolOccupancy < Self.poolOccupancyFloor ? arena.compactCompressedPool(scan: Self.compactionScan) : 0
+            if promotedForBudget + swept + compacted > 0 { arenaStats = arena.stats() }
             epochs += 1
 
             let cpuUsed = threadCPUNanoseconds() - cpuStart
@@ -329,6 +332,11 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         coldPromoted += promoted.count
         return promoted.count
     }
+
+    /// Below this share of its chunks in use the compressed pool is compacted, looking at this
+    /// many pages an epoch (a page's lock and a look at its slot each: about 0.2 ms).
+    private static var poolOccupancyFloor: Double { 0.8 }
+    private static var compactionScan: Int { 4096 }
 
     /// The cold sweep and the page-in budget: at the end of each budget interval the budget
     /// revises how many cold pages to keep in DRAM from the interval's page-in pressure; then the

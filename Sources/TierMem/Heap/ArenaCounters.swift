@@ -33,6 +33,8 @@ final class ArenaCounters: @unchecked Sendable {
         /// the daemon's page-in budget steers by. Measured on the thread that resolves the fault,
         /// so with a handler thread the faulting thread's wake-up is not included.
         var pageInNanoseconds = 0
+        /// Compressed pages moved to a lower pool chunk so that sparse chunks empty.
+        var poolRelocations = 0
         var eventsDropped = 0
     }
 

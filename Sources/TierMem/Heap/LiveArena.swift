@@ -69,6 +69,9 @@ public final class LiveArena: @unchecked Sendable {
     /// on the faulting threads, several threads may page in at once).
     var readahead: SequentialFaultDetector
     let readaheadLock = StripeLocks(count: 1)
+    /// Where the pool's compaction continues (`compactCompressedPool`), behind its own lock.
+    private var compactionHand = 0
+    private let compactionLock = StripeLocks(count: 1)
 
     /// Builds the arena and starts its fault service thread (or, with `.faultingThread`,
     /// registers its range with the SIGBUS handler).
@@ -318,12 +321,14 @@ public final class LiveArena: @unchecked Sendable {
         try checkRange(pages.lowerBound)
         try checkRange(pages.upperBound - 1)
         for page in pages {
+            // The index is marked under the page's lock too: two threads re-marking a reused page
+            // must leave index and state word agreeing.
             locks.withLock(page: page) {
                 if states[page].location == .dram && states[page].isColdHint != cold { counters.add(\.coldDRAMPages, cold ? 1 : -1) }
                 states[page].isColdHint = cold
+                coldPages.mark(page..<(page + 1), cold: cold)
             }
         }
-        coldPages.mark(pages, cold: cold)
     }
 
     /// Second-chance demotion of cold-hinted DRAM pages, for a daemon: looks at up to `scan`
@@ -424,6 +429,35 @@ public final class LiveArena: @unchecked Sendable {
     /// could not move.
     private func demoteForDaemonLocked(_ page: Int, target: DemotionTarget) -> (page: Int, location: Location)? {
         (try? demoteLocked(page, target: target, reason: .requested)).map { (page, Self.publicLocation($0)) }
+    }
+
+    /// The share of the compressed pool's chunks that holds pages (1 without a pool or when empty).
+    public var compressedPoolOccupancy: Double { pool?.occupancy ?? 1 }
+
+    /// Compacts the compressed pool: looks at up to `scan` pages from where the last call stopped
+    /// and moves each compressed one whose slot sits in a chunk at most half used into a lower
+    /// chunk, so that chunks empty and go back to the system (zsmalloc compacts the same way).
+    /// Pages that bring data back to DRAM free their slots at random, so without this the pool
+    /// keeps the chunks it grew to. Returns the pages moved.
+    @discardableResult
+    public func compactCompressedPool(scan: Int) -> Int {
+        guard let pool, pageCount > 0 else { return 0 }
+        compactionLock.lock(0)
+        defer { compactionLock.unlock(0) }
+        var moved = 0
+        for _ in 0..<min(scan, pageCount) {
+            let page = compactionHand
+            compactionHand = compactionHand + 1 == pageCount ? 0 : compactionHand + 1
+            locks.withLock(page: page) {
+                guard states[page].location == .compressed else { return }
+                let handle = states[page].handle
+                guard pool.isWorthRelocating(handle), let relocated = pool.relocate(handle) else { return }
+                states[page].move(to: .compressed(relocated))
+                moved += 1
+            }
+        }
+        counters.add(\.poolRelocations, moved)
+        return moved
     }
 
     /// The DRAM frames not in use right now (cheaper than `stats()`; negative after an overdraft).

@@ -39,6 +39,8 @@ public struct LiveArenaStats: Sendable, CustomStringConvertible {
     /// Nanoseconds spent resolving faults that brought pages back from a lower tier (summed over
     /// faults, measured on the resolving thread; see `DaemonConfiguration.pageInBudget`).
     public var pageInNanoseconds: Int
+    /// Compressed pages moved into lower pool chunks by compaction (`compactCompressedPool`).
+    public var poolRelocations: Int
     public var eventsDropped: Int
 
     /// Uncompressed bytes per compressed byte held in the pool (1 when empty).
@@ -59,7 +61,8 @@ public struct LiveArenaStats: Sendable, CustomStringConvertible {
         if compressedCapacityPages > 0 {
             lines.append(
                 "compressed: \(compressedPages)/\(compressedCapacityPages) pages in \(ByteCount(UInt64(compressedBytes))) "
-                    + "(ratio \(String(format: "%.2f", compressionRatio)), pool \(ByteCount(UInt64(poolBytes))), zstd \(zstdPages))")
+                    + "(ratio \(String(format: "%.2f", compressionRatio)), pool \(ByteCount(UInt64(poolBytes))), zstd \(zstdPages), "
+                    + "\(poolRelocations) moved by compaction)")
         }
         lines.append("faults: \(missingFaults) missing, \(minorFaults) minor; first touches \(firstTouches)")
         lines.append("sampled: \(sampled) pages in \(sampleZaps) madvise calls")
@@ -90,6 +93,6 @@ extension LiveArena {
             demotionsToZero: values.demotionsToZero, zstdPages: values.zstdPages,
             incompressibleToPMEM: values.incompressibleToPMEM, directReclaims: values.directReclaims,
             dramOverdrafts: values.dramOverdrafts, sampled: values.sampled, sampleZaps: values.sampleZaps, readAheadPages: values.readAheadPages,
-            pageInNanoseconds: values.pageInNanoseconds, eventsDropped: values.eventsDropped)
+            pageInNanoseconds: values.pageInNanoseconds, poolRelocations: values.poolRelocations, eventsDropped: values.eventsDropped)
     }
 }

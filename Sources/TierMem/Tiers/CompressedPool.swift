@@ -7,6 +7,9 @@ import TierMemCore
 /// Capacity is *logical*, like zram's disksize: the number of pages the pool may hold, whatever
 /// they compress to. A page that does not shrink may still be stored raw (the 4096-byte class)
 /// when no other tier takes it, so a pool of N pages always has room for N pages.
+/// A chunk whose slots are all free goes back to the system, and `relocate` moves a page's slot
+/// into a lower chunk so that sparse chunks empty (a daemon compacts the pool with it, as
+/// zsmalloc's compaction does).
 /// Thread-safe: one mutex guards the free lists; the bytes of a slot belong to its page's owner.
 final class CompressedPool: @unchecked Sendable {
     /// A stored page: size class, codec, compressed length and slot, packed in 54 bits so the
@@ -41,12 +44,17 @@ final class CompressedPool: @unchecked Sendable {
     private var storedPages = 0
     private var compressedBytes = 0
     private var slotBytes = 0
+    private var chunksHeld = 0
 
+    /// One size class: its chunks (nil: given back to the system once empty; the index stays, so
+    /// handles keep their meaning), slots in use per chunk, and each chunk's free slot offsets.
+    /// New slots come from the lowest chunk that has one, so that use gathers in low chunks and
+    /// high ones empty out (`relocate` moves slots down on purpose).
     private struct SizeClass {
         var slotSize: Int
-        var chunks: [UnsafeMutableRawPointer] = []
-        var freeSlots: [Int] = []
-        var nextFresh = 0
+        var chunks: [UnsafeMutableRawPointer?] = []
+        var live: [Int] = []
+        var freeOffsets: [[Int32]] = []
         var slotsPerChunk: Int { CompressedPool.chunkBytes / slotSize }
     }
 
@@ -75,8 +83,7 @@ final class CompressedPool: @unchecked Sendable {
     var usage: Usage {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
-        let chunks = classes.reduce(0) { $0 + $1.chunks.count }
-        return Usage(storedPages: storedPages, compressedBytes: compressedBytes, slotBytes: slotBytes, poolBytes: chunks * Self.chunkBytes)
+        return Usage(storedPages: storedPages, compressedBytes: compressedBytes, slotBytes: slotBytes, poolBytes: chunksHeld * Self.chunkBytes)
     }
 
     /// Copies `bytes` (`codec`-encoded, at most a page) into a new slot. Nil when the pool
@@ -85,7 +92,7 @@ final class CompressedPool: @unchecked Sendable {
         precondition(bytes.count > 0 && bytes.count <= pageSize, "a stored page is 1...\(pageSize) bytes, not \(bytes.count)")
         let classIndex = (bytes.count + Self.classStep - 1) / Self.classStep - 1
         pthread_mutex_lock(&lock)
-        guard storedPages < capacityPages, let slot = takeSlot(classIndex) else {
+        guard storedPages < capacityPages, let slot = takeSlot(classIndex, below: Int.max) else {
             pthread_mutex_unlock(&lock)
             return nil
         }
@@ -105,30 +112,99 @@ final class CompressedPool: @unchecked Sendable {
 
     func release(_ handle: Handle) {
         pthread_mutex_lock(&lock)
-        classes[handle.sizeClass].freeSlots.append(handle.slot)
+        freeSlot(handle.slot, classIndex: handle.sizeClass)
         storedPages -= 1
         compressedBytes -= handle.length
         slotBytes -= classes[handle.sizeClass].slotSize
         pthread_mutex_unlock(&lock)
     }
 
+    /// The share of the chunks' bytes that holds stored pages (1 when the pool holds nothing):
+    /// what is lost to slots left free in chunks that cannot be given back.
+    var occupancy: Double {
+        let usage = usage
+        return usage.poolBytes == 0 ? 1 : Double(usage.slotBytes) / Double(usage.poolBytes)
+    }
+
+    /// Whether `handle`'s slot sits in a chunk at most half used while a lower chunk of its class
+    /// has a free slot: moving it there (`relocate`) helps empty the chunk.
+    func isWorthRelocating(_ handle: Handle) -> Bool {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        let sizeClass = classes[handle.sizeClass]
+        let chunk = handle.slot / sizeClass.slotsPerChunk
+        guard sizeClass.live[chunk] * 2 <= sizeClass.slotsPerChunk else { return false }
+        return (0..<chunk).contains { sizeClass.chunks[$0] != nil && !sizeClass.freeOffsets[$0].isEmpty }
+    }
+
+    /// Moves a stored page's bytes to a free slot in a lower chunk of its class, freeing its old
+    /// slot (and the old chunk, if that was its last slot). Returns the new handle, or nil when no
+    /// lower chunk has room. The caller owns the page (holds its lock) and must record the new
+    /// handle in place of the old one.
+    func relocate(_ handle: Handle) -> Handle? {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        let perChunk = classes[handle.sizeClass].slotsPerChunk
+        guard let slot = takeSlot(handle.sizeClass, below: handle.slot / perChunk) else { return nil }
+        let moved = Handle(sizeClass: handle.sizeClass, codec: handle.codec, length: handle.length, slot: slot)
+        addressLocked(of: moved).copyMemory(from: addressLocked(of: handle), byteCount: handle.length)
+        freeSlot(handle.slot, classIndex: handle.sizeClass)
+        return moved
+    }
+
     private func address(of handle: Handle) -> UnsafeMutableRawPointer {
         pthread_mutex_lock(&lock)
-        let sizeClass = classes[handle.sizeClass]
-        let chunk = sizeClass.chunks[handle.slot / sizeClass.slotsPerChunk]
-        pthread_mutex_unlock(&lock)
-        return chunk + (handle.slot % sizeClass.slotsPerChunk) * sizeClass.slotSize
+        defer { pthread_mutex_unlock(&lock) }
+        return addressLocked(of: handle)
     }
 
     /// Called with the lock held.
-    private func takeSlot(_ classIndex: Int) -> Int? {
-        if let slot = classes[classIndex].freeSlots.popLast() { return slot }
+    private func addressLocked(of handle: Handle) -> UnsafeMutableRawPointer {
+        let sizeClass = classes[handle.sizeClass]
+        let chunk = sizeClass.chunks[handle.slot / sizeClass.slotsPerChunk]!
+        return chunk + (handle.slot % sizeClass.slotsPerChunk) * sizeClass.slotSize
+    }
+
+    /// A free slot in the lowest chunk below `limit` that has one; failing that (and with no
+    /// limit), a chunk taken anew from the system, in the lowest index given back or a new one.
+    /// Called with the lock held.
+    private func takeSlot(_ classIndex: Int, below limit: Int) -> Int? {
         let perChunk = classes[classIndex].slotsPerChunk
-        if classes[classIndex].nextFresh == classes[classIndex].chunks.count * perChunk {
-            guard let chunk = malloc(Self.chunkBytes) else { return nil }
-            classes[classIndex].chunks.append(chunk)
+        let chunkCount = classes[classIndex].chunks.count
+        for chunk in 0..<min(limit, chunkCount) where classes[classIndex].chunks[chunk] != nil {
+            if let offset = classes[classIndex].freeOffsets[chunk].popLast() {
+                classes[classIndex].live[chunk] += 1
+                return chunk * perChunk + Int(offset)
+            }
         }
-        defer { classes[classIndex].nextFresh += 1 }
-        return classes[classIndex].nextFresh
+        guard limit == Int.max, let memory = malloc(Self.chunkBytes) else { return nil }
+        let chunk = classes[classIndex].chunks.firstIndex(where: { $0 == nil }) ?? chunkCount
+        if chunk == chunkCount {
+            classes[classIndex].chunks.append(memory)
+            classes[classIndex].live.append(0)
+            classes[classIndex].freeOffsets.append([])
+        } else {
+            classes[classIndex].chunks[chunk] = memory
+        }
+        chunksHeld += 1
+        // Offsets popped from the end: the chunk fills from its start.
+        classes[classIndex].freeOffsets[chunk] = (1..<Int32(perChunk)).reversed().map { $0 }
+        classes[classIndex].live[chunk] = 1
+        return chunk * perChunk
+    }
+
+    /// Called with the lock held. A chunk whose last slot this was goes back to the system.
+    private func freeSlot(_ slot: Int, classIndex: Int) {
+        let perChunk = classes[classIndex].slotsPerChunk
+        let chunk = slot / perChunk
+        classes[classIndex].live[chunk] -= 1
+        if classes[classIndex].live[chunk] == 0 {
+            free(classes[classIndex].chunks[chunk])
+            classes[classIndex].chunks[chunk] = nil
+            classes[classIndex].freeOffsets[chunk] = []
+            chunksHeld -= 1
+        } else {
+            classes[classIndex].freeOffsets[chunk].append(Int32(slot % perChunk))
+        }
     }
 }

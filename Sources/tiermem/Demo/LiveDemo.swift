@@ -227,8 +227,11 @@ struct LiveDemo {
     }
 
     private func table(_ outcomes: [Outcome], relative: [Double], baseline: Outcome) -> String {
+        // The compressed pool lives in DRAM too: what is saved is the heap's DRAM plus the pool's
+        // chunks against all-DRAM's, at the end of the run.
+        func dramAndPool(_ outcome: Outcome) -> Int { outcome.arena.dramPages * outcome.arena.pageSize + outcome.arena.poolBytes }
         var rows = [["configuration", "ops/s", "vs all-DRAM", "p50", "p99", "DRAM used (mean)", "kept out of DRAM",
-                     "faults (run)", "demotions (run)", "daemon CPU (run)", "verified"]]
+                     "DRAM + pool (end)", "DRAM saved, net", "faults (run)", "demotions (run)", "daemon CPU (run)", "verified"]]
         for (outcome, change) in zip(outcomes, relative) {
             let result = outcome.result
             let pageSize = UInt64(outcome.arena.pageSize)
@@ -241,6 +244,8 @@ struct LiveDemo {
                 Format.duration(Double(result.latency.value(atPercentile: 99))),
                 Format.bytes(UInt64(result.meanDRAMPages) * pageSize),
                 outcome.name == baseline.name ? "-" : Format.percent(max(0, out)),
+                Format.bytes(UInt64(dramAndPool(outcome))),
+                outcome.name == baseline.name ? "-" : Format.percent(1 - Double(dramAndPool(outcome)) / Double(max(dramAndPool(baseline), 1))),
                 Format.count(UInt64(outcome.faults)),
                 Format.count(UInt64(outcome.demotions)),
                 outcome.daemonCPUShare.map { String(format: "%.1f%%", $0 * 100) } ?? "-",
