@@ -7,12 +7,16 @@ struct CompressedPoolTests {
     /// `count` distinct 1,000-byte payloads (one size class: 1,024-byte slots, 64 to a chunk).
     private func payload(_ index: Int) -> [UInt8] { (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index &* 7) } }
 
+    /// A pool with payloads 0..<count stored, and their handles.
+    private func filledPool(_ count: Int) throws -> (CompressedPool, [CompressedPool.Handle]) {
+        let pool = CompressedPool(capacityPages: 4000, pageSize: 4096)
+        let handles = try (0..<count).map { index in try #require(payload(index).withUnsafeBytes { pool.store($0, codec: .lz4) }) }
+        return (pool, handles)
+    }
+
     @Test("an emptied chunk is given back; a partly used one is kept")
     func emptyChunksGoBack() throws {
-        let pool = CompressedPool(capacityPages: 1000, pageSize: 4096)
-        let handles = try (0..<128).map { index in
-            try #require(payload(index).withUnsafeBytes { pool.store($0, codec: .lz4) })
-        }
+        let (pool, handles) = try filledPool(128)
         #expect(pool.usage.poolBytes == 2 * CompressedPool.chunkBytes)
         for handle in handles[64...] { pool.release(handle) }  // the second chunk's slots, all of them
         #expect(pool.usage.poolBytes == CompressedPool.chunkBytes)
@@ -23,10 +27,7 @@ struct CompressedPoolTests {
 
     @Test("relocating the slots of sparse chunks into lower ones frees chunks and keeps every byte")
     func compactionFreesChunks() throws {
-        let pool = CompressedPool(capacityPages: 4000, pageSize: 4096)
-        var handles = try (0..<640).map { index in
-            try #require(payload(index).withUnsafeBytes { pool.store($0, codec: .lz4) })
-        }
+        let (pool, handles) = try filledPool(640)
         #expect(pool.usage.poolBytes == 10 * CompressedPool.chunkBytes)
         // Three of every four pages leave (promoted, say): every chunk is a quarter full.
         var kept: [Int: CompressedPool.Handle] = [:]
@@ -41,8 +42,7 @@ struct CompressedPoolTests {
         // 160 pages fit in 2.5 chunks: the pool holds 3 chunks now, not 10.
         #expect(pool.usage.poolBytes == 3 * CompressedPool.chunkBytes, "\(pool.usage)")
         for (index, handle) in kept { #expect(Array(pool.bytes(of: handle)) == payload(index)) }
-        handles = Array(kept.values)
-        for handle in handles { pool.release(handle) }
+        for handle in kept.values { pool.release(handle) }
         #expect(pool.usage.poolBytes == 0 && pool.usage.storedPages == 0)
     }
 
