@@ -14,6 +14,6 @@ for sanitizer in "${@:-thread address}"; do
     echo "== $one sanitizer: live arena, allocator and daemon tests (stress for ${TIERMEM_STRESS_SECONDS}s)"
     # halt_on_error: the first report fails the run instead of scrolling past.
     TSAN_OPTIONS="halt_on_error=1" ASAN_OPTIONS="halt_on_error=1:detect_leaks=0" \
-      swift test --sanitize="$one" --scratch-path ".build-$one" --filter 'LiveArena|TieredHeap|DRAMBudget|TieringDaemon'
+      swift test --sanitize="$one" --scratch-path ".build-$one" --filter 'LiveArena|TieredHeap|DRAMBudget|TieringDaemon|CompressedPool|PageInBudget'
   done
 done
