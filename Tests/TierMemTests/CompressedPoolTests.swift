@@ -68,3 +68,52 @@ struct CompressedPoolTests {
         }
     }
 }
+
+@Suite("Compressed pool compaction under concurrent faults", .serialized)
+struct CompressedPoolCompactionRaceTests {
+    /// Half noise, half zeros: LZ4 shrinks it to about half a page, so a size class spreads over
+    /// many chunks and compaction has slots to move.
+    private static func fill(_ address: UnsafeMutableRawPointer, page: Int, generation: UInt64, pageSize: Int) {
+        let words = address.assumingMemoryBound(to: UInt64.self)
+        for index in 0..<(pageSize / 8) {
+            words[index] = index < pageSize / 16 ? PagePattern.word(page: page, generation: generation * 3 + 2, index: index) : 0
+        }
+    }
+
+    @Test("pages relocated in the pool while threads fault them back in and the arena demotes them keep every byte")
+    func compactionRacesWithFaults() throws {
+        let pages = 512
+        let arena = try makeArena(dram: 600, compressed: 1200)
+        let size = arena.pageSize
+        for page in 0..<pages { Self.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: size) }
+        let shared = SharedState()
+        let deadline = Date().addingTimeInterval(2)
+        onThreads(3) { thread in
+            var random = SystemRandomNumberGenerator()
+            while Date() < deadline {
+                let page = Int.random(in: 0..<pages, using: &random)
+                if thread == 0 {
+                    // Demote at random and compact: slots free up unevenly, then move down.
+                    _ = try? arena.demote(page: page, to: .compressed(.lz4))
+                    if Int.random(in: 0..<8, using: &random) == 0 { shared.count("relocations", arena.compactCompressedPool(scan: 64)) }
+                } else {
+                    // Read a word: a fault brings the page in if it is in the pool.
+                    let words = arena.address(ofPage: page).assumingMemoryBound(to: UInt64.self)
+                    let index = Int.random(in: 0..<(size / 16), using: &random)
+                    if words[index] != PagePattern.word(page: page, generation: 5, index: index) { shared.fail("page \(page) word \(index) wrong") }
+                    shared.count("reads")
+                }
+            }
+        }
+        for page in 0..<pages {
+            let words = arena.address(ofPage: page).assumingMemoryBound(to: UInt64.self)
+            for index in 0..<(size / 8) where words[index] != (index < size / 16 ? PagePattern.word(page: page, generation: 5, index: index) : 0) {
+                shared.fail("final check: page \(page) word \(index) wrong")
+                break
+            }
+        }
+        print("compaction race: \(shared.tally("reads")) reads, \(shared.tally("relocations")) relocations; \(arena.stats().poolRelocations) in all")
+        #expect(shared.recordedFailures.isEmpty, "\(shared.recordedFailures.prefix(5))")
+        #expect(shared.tally("relocations") > 0, "the test moved no slot: it did not test compaction")
+    }
+}
