@@ -36,8 +36,8 @@ struct CompressedPoolTests {
         }
         #expect(pool.usage.poolBytes == 10 * CompressedPool.chunkBytes)
         #expect(pool.occupancy < 0.3)
-        for (index, handle) in kept where pool.isWorthRelocating(handle) {
-            if let moved = pool.relocate(handle) { kept[index] = moved }
+        for (index, handle) in kept {
+            if let moved = pool.relocateOutOfSparseChunk(handle) { kept[index] = moved }
         }
         // 160 pages fit in 2.5 chunks: the pool holds 3 chunks now, not 10.
         #expect(pool.usage.poolBytes == 3 * CompressedPool.chunkBytes, "\(pool.usage)")

@@ -362,19 +362,28 @@ public final class LiveArena: @unchecked Sendable {
     public func demoteColdPages(count: Int, target: DemotionTarget) -> [(page: Int, location: Location)] {
         guard mode != .dramOnly, count > 0 else { return [] }
         var demoted: [(page: Int, location: Location)] = []
+        forColdPagesInSweepOrder(upTo: count) { page in
+            guard states[page].location == .dram, let moved = demoteForDaemonLocked(page, target: target) else { return false }
+            demoted.append(moved)
+            return true
+        }
+        return demoted
+    }
+
+    /// Visits cold-hinted pages in the cold sweep's order, each under its lock, calling `act` on
+    /// each; stops when `act` has acted (returned true) `count` times, when `proceed` says no, or
+    /// after looking at `4 × count` (at least 1,024) cold-hinted pages.
+    private func forColdPagesInSweepOrder(upTo count: Int, while proceed: () -> Bool = { true }, _ act: (Int) -> Bool) {
+        var done = 0
         var budget = max(1024, 4 * count)
-        while demoted.count < count && budget > 0 {
+        while done < count && budget > 0 && proceed() {
             let batch = coldPages.nextMarked(limit: min(256, budget))
             if batch.isEmpty { break }
             budget -= batch.count
-            for page in batch where demoted.count < count {
-                locks.withLock(page: page) {
-                    guard states[page].isColdHint, states[page].location == .dram else { return }
-                    if let moved = demoteForDaemonLocked(page, target: target) { demoted.append(moved) }
-                }
+            for page in batch where done < count && proceed() {
+                if locks.withLock(page: page, { states[page].isColdHint && act(page) }) { done += 1 }
             }
         }
-        return demoted
     }
 
     /// Cold-hinted pages in DRAM now (an exact running count).
@@ -406,20 +415,14 @@ public final class LiveArena: @unchecked Sendable {
     public func promoteColdPages(count: Int, keepFree: Int) -> [Int] {
         guard mode != .dramOnly, count > 0 else { return [] }
         var promoted: [Int] = []
-        var budget = max(1024, 4 * count)
-        while promoted.count < count && budget > 0 && counters.freeDRAMPages > keepFree {
-            let batch = coldPages.nextMarked(limit: min(256, budget))
-            if batch.isEmpty { break }
-            budget -= batch.count
-            for page in batch where promoted.count < count && counters.freeDRAMPages > keepFree {
-                locks.withLock(page: page) {
-                    guard states[page].isColdHint else { return }
-                    switch states[page].location {
-                    case .compressed, .pmem:
-                        if (try? promoteLocked(page, reason: .ahead)) != nil { promoted.append(page) }
-                    case .dram, .untouched, .zero: break
-                    }
-                }
+        forColdPagesInSweepOrder(upTo: count, while: { counters.freeDRAMPages > keepFree }) { page in
+            switch states[page].location {
+            case .compressed, .pmem:
+                guard (try? promoteLocked(page, reason: .ahead)) != nil else { return false }
+                promoted.append(page)
+                return true
+            case .dram, .untouched, .zero:
+                return false
             }
         }
         return promoted
@@ -450,8 +453,7 @@ public final class LiveArena: @unchecked Sendable {
             compactionHand = compactionHand + 1 == pageCount ? 0 : compactionHand + 1
             locks.withLock(page: page) {
                 guard states[page].location == .compressed else { return }
-                let handle = states[page].handle
-                guard pool.isWorthRelocating(handle), let relocated = pool.relocate(handle) else { return }
+                guard let relocated = pool.relocateOutOfSparseChunk(states[page].handle) else { return }
                 states[page].move(to: .compressed(relocated))
                 moved += 1
             }

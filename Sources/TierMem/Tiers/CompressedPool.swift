@@ -7,7 +7,7 @@ import TierMemCore
 /// Capacity is *logical*, like zram's disksize: the number of pages the pool may hold, whatever
 /// they compress to. A page that does not shrink may still be stored raw (the 4096-byte class)
 /// when no other tier takes it, so a pool of N pages always has room for N pages.
-/// A chunk whose slots are all free goes back to the system, and `relocate` moves a page's slot
+/// A chunk whose slots are all free goes back to the system, and `relocateOutOfSparseChunk` moves a page's slot
 /// into a lower chunk so that sparse chunks empty (a daemon compacts the pool with it, as
 /// zsmalloc's compaction does).
 /// Thread-safe: one mutex guards the free lists; the bytes of a slot belong to its page's owner.
@@ -49,7 +49,7 @@ final class CompressedPool: @unchecked Sendable {
     /// One size class: its chunks (nil: given back to the system once empty; the index stays, so
     /// handles keep their meaning), slots in use per chunk, and each chunk's free slot offsets.
     /// New slots come from the lowest chunk that has one, so that use gathers in low chunks and
-    /// high ones empty out (`relocate` moves slots down on purpose).
+    /// high ones empty out (`relocateOutOfSparseChunk` moves slots down on purpose).
     private struct SizeClass {
         var slotSize: Int
         var chunks: [UnsafeMutableRawPointer?] = []
@@ -126,26 +126,18 @@ final class CompressedPool: @unchecked Sendable {
         return usage.poolBytes == 0 ? 1 : Double(usage.slotBytes) / Double(usage.poolBytes)
     }
 
-    /// Whether `handle`'s slot sits in a chunk at most half used while a lower chunk of its class
-    /// has a free slot: moving it there (`relocate`) helps empty the chunk.
-    func isWorthRelocating(_ handle: Handle) -> Bool {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        let sizeClass = classes[handle.sizeClass]
-        let chunk = handle.slot / sizeClass.slotsPerChunk
-        guard sizeClass.live[chunk] * 2 <= sizeClass.slotsPerChunk else { return false }
-        return (0..<chunk).contains { sizeClass.chunks[$0] != nil && !sizeClass.freeOffsets[$0].isEmpty }
-    }
-
-    /// Moves a stored page's bytes to a free slot in a lower chunk of its class, freeing its old
-    /// slot (and the old chunk, if that was its last slot). Returns the new handle, or nil when no
-    /// lower chunk has room. The caller owns the page (holds its lock) and must record the new
-    /// handle in place of the old one.
-    func relocate(_ handle: Handle) -> Handle? {
+    /// Compaction's step: when `handle`'s slot sits in a chunk at most half used, moves its bytes
+    /// to a free slot in a lower chunk of its class, freeing the old slot (and the old chunk, if
+    /// that was its last slot), so that sparse chunks empty. Returns the new handle, or nil when
+    /// the chunk is more than half used or no lower chunk has room. The caller owns the page
+    /// (holds its lock) and must record the new handle in place of the old one.
+    func relocateOutOfSparseChunk(_ handle: Handle) -> Handle? {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
         let perChunk = classes[handle.sizeClass].slotsPerChunk
-        guard let slot = takeSlot(handle.sizeClass, below: handle.slot / perChunk) else { return nil }
+        let chunk = handle.slot / perChunk
+        guard classes[handle.sizeClass].live[chunk] * 2 <= perChunk,
+              let slot = takeSlot(handle.sizeClass, below: chunk) else { return nil }
         let moved = Handle(sizeClass: handle.sizeClass, codec: handle.codec, length: handle.length, slot: slot)
         addressLocked(of: moved).copyMemory(from: addressLocked(of: handle), byteCount: handle.length)
         freeSlot(handle.slot, classIndex: handle.sizeClass)
