@@ -104,7 +104,7 @@ struct TieringDaemonTests {
         #expect(budgeted.coldInDRAM > 512)
     }
 
-    @Test("a page-in budget that is not a share of wall time is refused with its name")
+    @Test("a page-in budget that is not a share of wall time, or a zero interval, is refused with its name")
     func badPageInBudget() throws {
         let heap = try TieredHeap(tiers: "dram:1MiB;compressed:2MiB")
         for bad in [0.0, -0.1, 1.5, .nan] {
@@ -113,6 +113,11 @@ struct TieringDaemonTests {
             #expect { try heap.startDaemon(LRUPolicy.self, configuration: configuration) } throws: { error in
                 "\(error)".contains("pageInBudget")
             }
+        }
+        var noInterval = DaemonConfiguration()
+        noInterval.pageInIntervalNanoseconds = 0
+        #expect { try heap.startDaemon(LRUPolicy.self, configuration: noInterval) } throws: { error in
+            "\(error)".contains("pageInIntervalNanoseconds")
         }
     }
 
