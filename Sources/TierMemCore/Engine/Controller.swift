@@ -304,6 +304,13 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     /// every access of a trace whose clock is the modelled time, so the arithmetic is inlined and
     /// the reclaim loop, needed only while the reclaimer is awake, is not.
     @inlinable @inline(__always) mutating func advance(to now: UInt64) throws(ControllerError) {
+        // Asleep, owing nothing, with the idle bank full and no promotion limit: passing time
+        // changes nothing but the clock. A replay whose DRAM never runs low stays here, and
+        // skips the floating-point chain below that would otherwise link every access to the last.
+        if !reclaimAwake && reclaimBudgetNs == 0 && idleReclaimNs == Self.maxReclaimBankNs && promotionBytesPerNs == 0 {
+            lastNow = now
+            return
+        }
         let elapsed = now > lastNow ? Double(now - lastNow) : 0
         lastNow = now
         if promotionBytesPerNs > 0 {
