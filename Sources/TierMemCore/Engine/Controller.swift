@@ -81,16 +81,20 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     @usableFromInline static var maxReclaimBankNs: Double { 10_000_000 }
 
     /// `pageRange`, when known (a heap's arena, a profiled trace), lets the page index use a
-    /// direct table instead of hashing.
+    /// direct table instead of hashing. `pageIDsFromRange` lets it go further when the pages
+    /// fill the range (`PageIndex`): ids are then page offsets in the range, and every page of
+    /// the range exists from the start, in no tier until touched. Ids then follow page order,
+    /// not first-touch order, which only a caller that maps ids back to pages by watching
+    /// `table.count` grow (the live daemon) must not allow.
     public init(layout: TierLayout, policy: Policy, executor: Executor, config: ControllerConfig = ControllerConfig(),
-                expectedPages: Int = 1 << 12, pageRange: ClosedRange<UInt64>? = nil) {
+                expectedPages: Int = 1 << 12, pageRange: ClosedRange<UInt64>? = nil, pageIDsFromRange: Bool = false) {
         precondition(config.problem() == nil, config.problem() ?? "")
         self.layout = layout
         self._policy = policy
         self.executor = executor
         self.config = config
         self._table = PageTable(layout: layout, expectedPages: expectedPages, tracksAccessStatistics: Policy.usesAccessStatistics)
-        self._index = PageIndex(expectedPages: expectedPages, denseRange: pageRange)
+        self._index = PageIndex(expectedPages: expectedPages, denseRange: pageRange, identityAllowed: pageIDsFromRange)
         minPages = Int(Double(layout.dramPages) * config.minWatermark)
         lowPages = max(minPages, Int(Double(layout.dramPages) * config.lowWatermark))
         highPages = max(lowPages, Int(Double(layout.dramPages) * config.highWatermark))
@@ -98,6 +102,10 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         promotionBytesPerNs = config.promotionRateLimitMBps * 1e6 / 1e9
         untilEpoch = config.epochAccesses
         untilDecay = max(config.epochAccesses, 1 << 16)
+        if _index.rangeIsIdentity, let range = pageRange {
+            for page in range { _ = _table.addPage(compressible: isCompressible(page)) }
+            _policy.pagesExist(_table.count)
+        }
     }
 
     /// Whether a page's contents are assumed compressible: a fixed hash of its number, so the
@@ -118,15 +126,12 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         if now != lastNow { try advance(to: now) }
         let (id, inserted) = _index.findOrInsert(page, newID: PageID(_table.count))
         if inserted {
-            _ = _table.addPage(flags: isCompressible(page) ? PageTable.compressibleFlag : 0)
+            _ = _table.addPage(compressible: isCompressible(page))
             _policy.pagesExist(_table.count)
         }
         let i = Int(id)
         _counters.accesses += 1
-        if isWrite {
-            _counters.writes += 1
-            _table.flags[i] |= PageTable.writtenFlag
-        }
+        if isWrite { _counters.writes += 1 }
         var context = AccessContext(now: now, isWrite: isWrite, position: position, nextUse: nextUse)
         if Policy.usesAccessStatistics {
             context.previousAccess = _table.lastAccess[i]
@@ -384,7 +389,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     /// Slower tiers for page `id`, best first (`PageTable.absent` where there is none): the
     /// compressed pool for compressible pages, PMEM for the rest, and the other as the fallback.
     @inlinable @inline(__always) func lowerTiers(for id: PageID) -> (first: UInt8, second: UInt8) {
-        let compressible = _table.flags[Int(id)] & PageTable.compressibleFlag != 0
+        let compressible = _table.isCompressible(id)
         let none = PageTable.absent
         switch (layout.hasPMEM, layout.hasCompressed) {
         case (true, true): return compressible ? (TierLayout.compressed, TierLayout.pmem) : (TierLayout.pmem, TierLayout.compressed)
@@ -395,19 +400,15 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     }
 
     /// Applies a completed move to the page table and the _counters.
-    @inlinable mutating func commit(_ move: Migration, now: UInt64) {
-        let i = Int(move.id)
+    @inlinable @inline(__always) mutating func commit(_ move: Migration, now: UInt64) {
         _table.setTier(move.id, move.to, ratio: config.compressionRatio)
         if move.to == TierLayout.compressed { _counters.compressions += 1 }
         if move.from == TierLayout.compressed { _counters.decompressions += 1 }
         _counters.bytesMigrated += UInt64(layout.pageSize)
-        let wasDemotion = _table.flags[i] & PageTable.lastMoveWasDemotionFlag != 0
-        let hasMoved = _table.lastMove[i] != 0
-        if hasMoved && wasDemotion != move.isDemotion && now &- _table.lastMove[i] <= config.pingPongWindowNs {
+        let previous = _table.recordMove(move.id, now: now, isDemotion: move.isDemotion)
+        if previous.previous != 0 && previous.wasDemotion != move.isDemotion && now &- previous.previous <= config.pingPongWindowNs {
             _counters.pingPongs += 1
         }
-        _table.lastMove[i] = max(now, 1)
-        if move.isDemotion { _table.flags[i] |= PageTable.lastMoveWasDemotionFlag } else { _table.flags[i] &= ~PageTable.lastMoveWasDemotionFlag }
     }
 
     @inlinable func outOfMemory(_ what: String) -> ControllerError {

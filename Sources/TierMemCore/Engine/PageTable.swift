@@ -9,25 +9,26 @@ public struct PageTable {
     /// `tier[id]` for a page that was freed, or not placed yet.
     public static let absent: UInt8 = 0xFF
 
-    /// Flag bits.
-    public static let writtenFlag: UInt8 = 1
+    /// Flag bits of `record`.
     /// The page compresses below the pool's threshold (a per-page assumption in a replay).
-    public static let compressibleFlag: UInt8 = 2
+    public static let compressibleFlag: UInt64 = 1
     /// The page's last move was a demotion (for ping-pong accounting).
-    public static let lastMoveWasDemotionFlag: UInt8 = 4
+    public static let lastMoveWasDemotionFlag: UInt64 = 2
+    /// `record`'s low bits hold the flags; the bits above hold the last move's clock.
+    @usableFromInline static let flagBits: UInt64 = 8
 
-    /// Tier index (`TierLayout.dram`, `.pmem`, `.compressed`) or `absent`. Read only: use `setTier`.
+    /// Tier index (`TierLayout.dram`, `.pmem`, `.compressed`) or `absent`: read on every access,
+    /// so alone in its array (one byte a page). Read only: use `setTier`.
     public let tier: PageArray<UInt8>
-    public let flags: PageArray<UInt8>
-    /// Where the page sits inside its tier: the live heap's PMEM offset or pool handle; 0 in a replay.
-    public let slot: PageArray<UInt32>
+    /// What a migration reads and writes, in one word so that it costs one cache miss: the flag
+    /// bits, and above them the clock (ns) of the page's last migration (0: never moved), which
+    /// saturates at 2^56 ns (2.3 years). Use `isCompressible`, `lastMove` and `recordMove`.
+    public let record: PageArray<UInt64>
     /// Clock (ns) of the page's last access, and its accesses halved every decay period: kept
     /// (and allocated) only when `tracksAccessStatistics`, for policies that declare
     /// `usesAccessStatistics`; empty otherwise, saving 12 bytes a page.
     public let lastAccess: PageArray<UInt64>
     public let frequency: PageArray<Float>
-    /// Clock (ns) of the page's last migration.
-    public let lastMove: PageArray<UInt64>
 
     /// Pages in DRAM, PMEM and the compressed pool, and the bytes the pool holds.
     @usableFromInline var dramCount = 0
@@ -42,12 +43,10 @@ public struct PageTable {
         self.layout = layout
         self.tracksAccessStatistics = tracksAccessStatistics
         tier = PageArray(reserving: expectedPages)
-        flags = PageArray(reserving: expectedPages)
-        slot = PageArray(reserving: expectedPages)
+        record = PageArray(reserving: expectedPages)
         let statistics = tracksAccessStatistics ? expectedPages : 0
         lastAccess = PageArray(reserving: statistics)
         frequency = PageArray(reserving: statistics)
-        lastMove = PageArray(reserving: expectedPages)
     }
 
     @inlinable public var count: Int { tier.count }
@@ -55,25 +54,41 @@ public struct PageTable {
     public var pagesIn: [Int] { [dramCount, pmemCount, compressedCount] }
     @inlinable public var freeDRAMPages: Int { layout.dramPages - dramCount }
 
-    /// A new page, in no tier yet.
+    /// A new page, in no tier yet, never moved.
     @inlinable
-    public func addPage(flags initial: UInt8 = 0) -> PageID {
+    public func addPage(compressible: Bool) -> PageID {
         tier.append(Self.absent)
-        flags.append(initial)
-        slot.append(0)
+        record.append(compressible ? Self.compressibleFlag : 0)
         if tracksAccessStatistics {
             lastAccess.append(0)
             frequency.append(0)
         }
-        lastMove.append(0)
         return PageID(tier.count - 1)
+    }
+
+    /// Whether page `id`'s contents are assumed to compress (`compressibleFlag`).
+    @inlinable @inline(__always)
+    public func isCompressible(_ id: PageID) -> Bool { record[Int(id)] & Self.compressibleFlag != 0 }
+
+    /// Clock (ns) of page `id`'s last migration, 0 if it never moved.
+    @inlinable
+    public func lastMove(_ id: PageID) -> UInt64 { record[Int(id)] >> Self.flagBits }
+
+    /// Records a migration of page `id` at `now`; returns the previous one's clock (0 if none)
+    /// and whether it was a demotion.
+    @inlinable @inline(__always)
+    public func recordMove(_ id: PageID, now: UInt64, isDemotion: Bool) -> (previous: UInt64, wasDemotion: Bool) {
+        let old = record[Int(id)]
+        let clock = min(max(now, 1), UInt64.max >> Self.flagBits)
+        let flags = old & Self.compressibleFlag | (isDemotion ? Self.lastMoveWasDemotionFlag : 0)
+        record[Int(id)] = clock << Self.flagBits | flags
+        return (old >> Self.flagBits, old & Self.lastMoveWasDemotionFlag != 0)
     }
 
     /// Bytes a page takes in the compressed pool: its compressed size if compressible, else whole.
     @inlinable
     public func compressedSize(_ id: PageID, ratio: Double) -> UInt64 {
-        flags[Int(id)] & Self.compressibleFlag != 0
-            ? UInt64(Double(layout.pageSize) * ratio) : UInt64(layout.pageSize)
+        isCompressible(id) ? UInt64(Double(layout.pageSize) * ratio) : UInt64(layout.pageSize)
     }
 
     /// Whether `tier` has room for page `id`.
@@ -86,29 +101,34 @@ public struct PageTable {
         }
     }
 
-    @inlinable
-    mutating func adjustCount(_ tier: UInt8, by delta: Int) {
-        switch tier {
-        case TierLayout.dram: dramCount += delta
-        case TierLayout.pmem: pmemCount += delta
-        default: compressedCount += delta
-        }
-    }
-
     /// Puts page `id` into `newTier` (from wherever it is, or from nowhere). The caller has
-    /// checked `hasRoom`; exceeding a capacity is a programmer error.
-    @inlinable
+    /// checked `hasRoom`; exceeding a capacity is a programmer error. On every page-in and
+    /// demotion of a replay, so it touches only the counts the move changes.
+    @inlinable @inline(__always)
     public mutating func setTier(_ id: PageID, _ newTier: UInt8, ratio: Double) {
         let i = Int(id)
         let old = tier[i]
-        if old != Self.absent {
-            adjustCount(old, by: -1)
-            if old == TierLayout.compressed { _compressedBytesUsed -= compressedSize(id, ratio: ratio) }
+        switch old {
+        case TierLayout.dram: dramCount -= 1
+        case TierLayout.pmem: pmemCount -= 1
+        case TierLayout.compressed:
+            compressedCount -= 1
+            _compressedBytesUsed -= compressedSize(id, ratio: ratio)
+        default: break
         }
-        if newTier != Self.absent {
-            precondition(hasRoom(newTier, for: id, ratio: ratio), "tier \(newTier) is full")
-            adjustCount(newTier, by: 1)
-            if newTier == TierLayout.compressed { _compressedBytesUsed += compressedSize(id, ratio: ratio) }
+        switch newTier {
+        case TierLayout.dram:
+            precondition(dramCount < layout.dramPages, "DRAM is full")
+            dramCount += 1
+        case TierLayout.pmem:
+            precondition(pmemCount < layout.pmemPages, "PMEM is full")
+            pmemCount += 1
+        case TierLayout.compressed:
+            let size = compressedSize(id, ratio: ratio)
+            precondition(_compressedBytesUsed + size <= layout.compressedBytes, "the compressed pool is full")
+            compressedCount += 1
+            _compressedBytesUsed += size
+        default: break
         }
         tier[i] = newTier
     }
@@ -122,6 +142,6 @@ public struct PageTable {
 
     /// Bytes held by the arrays.
     public var memoryBytes: Int {
-        tier.memoryBytes + flags.memoryBytes + slot.memoryBytes + lastAccess.memoryBytes + frequency.memoryBytes + lastMove.memoryBytes
+        tier.memoryBytes + record.memoryBytes + lastAccess.memoryBytes + frequency.memoryBytes
     }
 }

@@ -65,7 +65,7 @@ public struct PageLists {
         return pages
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func pushFront(_ id: PageID, list: Int) {
         let i = Int(id)
         precondition(nodes[i].owner == Self.noList, "page \(id) is already in list \(nodes[i].owner)")
@@ -76,7 +76,7 @@ public struct PageLists {
         counts[list] += 1
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func remove(_ id: PageID) {
         let i = Int(id)
         let node = nodes[i]
@@ -89,7 +89,7 @@ public struct PageLists {
     }
 
     /// Moves `id` to the front of `list` (its own list or another).
-    @inlinable
+    @inlinable @inline(__always)
     public func moveToFront(_ id: PageID, list: Int) {
         let i = Int(id)
         let node = nodes[i]
