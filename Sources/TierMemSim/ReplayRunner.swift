@@ -38,7 +38,8 @@ public enum ReplayRunner {
 
         var controller = Controller(layout: layout, policy: policy,
                                     executor: ReplayExecutor(costs: settings.costs, codec: layout.codec),
-                                    config: settings.controller, expectedPages: profile.distinctPages, pageRange: profile.pageRange)
+                                    config: settings.controller, expectedPages: profile.distinctPages, pageRange: profile.pageRange,
+                                    pageIDsFromRange: true)
         let costs = settings.costs
         let nanosecondClock = header.clock == .nanoseconds
         let shift = header.pageShift

@@ -5,12 +5,18 @@ import TierMemTrace
 
 /// Drives the controller directly and checks the page table after every step.
 @Suite struct EngineInvariantTests {
-    func drive<P: PlacementPolicy>(_ type: P.Type, events: [TraceEvent], layout: TierLayout, config: ControllerConfig) throws {
+    /// Replays `events`, checking the invariants after every step; returns the counters.
+    /// `pageIDsFromRange` gives the pages their offsets in the trace's page range as ids.
+    @discardableResult
+    func drive<P: PlacementPolicy>(_ type: P.Type, events: [TraceEvent], layout: TierLayout, config: ControllerConfig,
+                                   pageIDsFromRange: Bool = false) throws -> EngineCounters {
         var options = PolicyOptions()
         if P.self == StaticRatioPolicy.self { options.values["dram"] = 0.3 }
-        var controller = Controller(layout: layout, policy: try P(layout: layout, options: options),
-                                    executor: ReplayExecutor(costs: CostModel(), codec: .lz4), config: config)
         let profile = try TraceProfile.measure(ArraySource(events), withNextUse: true)
+        var controller = Controller(layout: layout, policy: try P(layout: layout, options: options),
+                                    executor: ReplayExecutor(costs: CostModel(), codec: .lz4), config: config,
+                                    expectedPages: profile.distinctPages, pageRange: profile.pageRange, pageIDsFromRange: pageIDsFromRange)
+        #expect(controller.index.rangeIsIdentity == pageIDsFromRange)
         var position: UInt64 = 0
         var now: UInt64 = 1
         for event in events {
@@ -26,13 +32,14 @@ import TierMemTrace
                 now += 500
                 if let problem = controller.table.invariantViolation(ratio: config.compressionRatio) {
                     Issue.record("\(P.name) after event \(event): \(problem)")
-                    return
+                    return controller.counters
                 }
             }
         }
         #expect(controller.counters.accesses == position)
         let c = controller.counters
         #expect(c.dramHits + c.pmemHits + c.pmemFaults + c.compressedFaults + c.newPages == c.accesses, "\(P.name): \(c)")
+        return c
     }
 
     @Test(arguments: PolicyCatalog.names)
@@ -43,6 +50,20 @@ import TierMemTrace
             let layout = TierLayout(pageSize: 4096, dramPages: 60, pmemPages: 250, compressedBytes: 150 * 4096, pmemAccess: pmem)
             try drive(type, events: trace, layout: layout, config: ControllerConfig())
             try drive(type, events: trace, layout: layout, config: .demandOnly)
+        }
+    }
+
+    /// Pages numbered by their offset in the trace's range (what a replay does when they fill
+    /// it) and pages numbered in first-touch order reach the same decisions, counter for counter.
+    @Test(arguments: PolicyCatalog.names)
+    func pageIDsFromTheRangeDecideAsFirstTouchIDsDo(policy: String) throws {
+        let trace = try events(.kv, records: 6_000, pages: 400)
+        let type = try PolicyCatalog.policy(named: policy)
+        let layout = TierLayout(pageSize: 4096, dramPages: 60, pmemPages: 250, compressedBytes: 150 * 4096, pmemAccess: .paged)
+        for config in [ControllerConfig(), .demandOnly] {
+            let firstTouch = try drive(type, events: trace, layout: layout, config: config)
+            let fromRange = try drive(type, events: trace, layout: layout, config: config, pageIDsFromRange: true)
+            #expect(fromRange == firstTouch, "\(policy)")
         }
     }
 }

@@ -1,10 +1,13 @@
-/// A dense number for each distinct page the engine has seen: 0, 1, 2, … in order of first touch.
+/// A dense number for each distinct page the engine has seen: 0, 1, 2, … in order of first touch,
+/// or, where `PageIndex` gives a known range's pages their offsets, in page order.
 /// Per-page state lives in arrays indexed by it (struct-of-arrays), not in objects.
 public typealias PageID = UInt32
 
 /// Maps page numbers to `PageID`s.
 ///
-/// Where the pages fill most of a known range (a heap's arena, most traces of one heap), a
+/// Where the pages fill a known range almost completely (a profiled trace of one heap), and the
+/// owner allows it, each page's id is its offset in the range: no lookup at all, so an access
+/// costs one cache miss fewer. Where they fill most of it (a heap's arena, most traces), a
 /// direct table: one 4-byte entry per page number in the range, no hashing, and neighbouring
 /// pages in neighbouring entries. Pages outside that range, or all pages when no range is given,
 /// go to a hash table: open addressing with linear probing, a multiplicative hash and Lemire's
@@ -26,20 +29,36 @@ public struct PageIndex {
     /// The direct table: `direct[page - directBase]` for pages in its range.
     @usableFromInline let direct: PageArray<PageID>
     @usableFromInline let directBase: UInt64
+    /// Pages in the range: the direct table's length, or the ids the range owns.
+    @usableFromInline let directCount: UInt64
+    /// Whether a page in the range is its own id (`page - directBase`): no table.
+    public let rangeIsIdentity: Bool
     @usableFromInline var _count = 0
+    /// Ids issued (in identity mode, the whole range's, touched or not).
     public var count: Int { _count }
+    /// Pages in the hash table, for its load factor.
+    @usableFromInline var hashedCount = 0
     /// Slot id meaning empty (page ids never reach it).
     @usableFromInline static let empty = PageID.max
     @usableFromInline static let maxLoad = 0.7
 
     /// A direct table is used for `denseRange` when it spans at most four page numbers per
-    /// expected page (16 bytes a page at worst); otherwise every page is hashed.
-    public init(expectedPages: Int = 1 << 12, denseRange: ClosedRange<UInt64>? = nil) {
+    /// expected page (16 bytes a page at worst); otherwise every page is hashed. With
+    /// `identityAllowed`, a range of at most 9 page numbers per 8 expected pages gives its pages
+    /// their offsets as ids: every one of them then owns an id, touched or not, so the caller's
+    /// per-page state covers the whole range (at most 1/8 more than the pages, and less than a
+    /// direct table's 4 bytes a page plus the state). `rangeIsIdentity` tells which was chosen.
+    public init(expectedPages: Int = 1 << 12, denseRange: ClosedRange<UInt64>? = nil, identityAllowed: Bool = false) {
         var directPages = 0
+        var identity = false
         if let range = denseRange, range.upperBound - range.lowerBound < UInt64(max(expectedPages, 1)) * 4 {
             directPages = Int(range.upperBound - range.lowerBound) + 1
+            identity = identityAllowed && directPages <= max(expectedPages, 1) + max(expectedPages, 1) / 8
         }
-        direct = PageArray(repeating: Self.empty, count: directPages)
+        rangeIsIdentity = identity
+        directCount = UInt64(directPages)
+        direct = PageArray(repeating: Self.empty, count: identity ? 0 : directPages)
+        _count = identity ? directPages : 0
         directBase = denseRange?.lowerBound ?? 0
         let hashed = directPages > 0 ? 16 : expectedPages
         let capacity = max(16, Int(Double(hashed) / Self.maxLoad) + 1)
@@ -56,7 +75,8 @@ public struct PageIndex {
     @inlinable
     public func find(_ page: UInt64) -> PageID? {
         let offset = page &- directBase
-        if offset < UInt64(direct.count) {
+        if offset < directCount {
+            if rangeIsIdentity { return PageID(offset) }
             let id = direct[Int(offset)]
             return id == Self.empty ? nil : id
         }
@@ -75,7 +95,8 @@ public struct PageIndex {
     @inlinable
     public mutating func findOrInsert(_ page: UInt64, newID: PageID) -> (id: PageID, inserted: Bool) {
         let offset = page &- directBase
-        if offset < UInt64(direct.count) {
+        if offset < directCount {
+            if rangeIsIdentity { return (PageID(offset), false) }
             let id = direct[Int(offset)]
             if id != Self.empty { return (id, false) }
             direct[Int(offset)] = newID
@@ -89,7 +110,8 @@ public struct PageIndex {
             if slot.id == Self.empty {
                 slots[i] = Slot(key: page, id: newID)
                 _count += 1
-                if Double(_count) > Double(capacity) * Self.maxLoad { grow() }
+                hashedCount += 1
+                if Double(hashedCount) > Double(capacity) * Self.maxLoad { grow() }
                 return (newID, true)
             }
             if slot.key == page { return (slot.id, false) }
