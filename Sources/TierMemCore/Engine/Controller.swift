@@ -93,8 +93,9 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         self._policy = policy
         self.executor = executor
         self.config = config
-        self._table = PageTable(layout: layout, expectedPages: expectedPages, tracksAccessStatistics: Policy.usesAccessStatistics)
-        self._index = PageIndex(expectedPages: expectedPages, denseRange: pageRange, identityAllowed: pageIDsFromRange)
+        let index = PageIndex(expectedPages: expectedPages, denseRange: pageRange, identityAllowed: pageIDsFromRange)
+        self._index = index
+        self._table = PageTable(layout: layout, expectedPages: max(expectedPages, index.count), tracksAccessStatistics: Policy.usesAccessStatistics)
         minPages = Int(Double(layout.dramPages) * config.minWatermark)
         lowPages = max(minPages, Int(Double(layout.dramPages) * config.lowWatermark))
         highPages = max(lowPages, Int(Double(layout.dramPages) * config.highWatermark))

@@ -34,8 +34,9 @@ public struct PageArray<Element> {
 
         @usableFromInline
         func grow(to minimum: Int) {
-            var capacity = header.pointee.capacity
-            while capacity < minimum { capacity *= 2 }
+            // Doubling for appends one at a time; exactly `minimum` for a jump past that (a
+            // table sized for a whole page range at once).
+            let capacity = max(header.pointee.capacity * 2, minimum)
             let fresh = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
             fresh.moveInitialize(from: header.pointee.base, count: header.pointee.count)
             header.pointee.base.deallocate()
