@@ -25,6 +25,20 @@ struct CompressedPoolTests {
         for (index, handle) in handles[1..<64].enumerated() { #expect(Array(pool.bytes(of: handle)) == payload(index + 1)) }
     }
 
+    @Test("a new page takes the lowest free slot: freed low slots first, then a fresh chunk")
+    func lowestFreeSlotFirst() throws {
+        let (pool, handles) = try filledPool(192)  // three full chunks of 64 slots
+        pool.release(handles[130])  // chunk 2
+        pool.release(handles[5])    // chunk 0, freed after: the search must still go back to it
+        let store = { (index: Int) in try #require(self.payload(index).withUnsafeBytes { pool.store($0, codec: .lz4) }) }
+        #expect(try store(1_000).slot == 5)
+        #expect(try store(1_001).slot == 130)
+        #expect(try store(1_002).slot == 192)  // all full: the first slot of a fourth chunk
+        #expect(pool.usage.poolBytes == 4 * CompressedPool.chunkBytes)
+        pool.release(handles[64])   // chunk 1, below where the last search ended
+        #expect(try store(1_003).slot == 64)
+    }
+
     @Test("relocating the slots of sparse chunks into lower ones frees chunks and keeps every byte")
     func compactionFreesChunks() throws {
         let (pool, handles) = try filledPool(640)

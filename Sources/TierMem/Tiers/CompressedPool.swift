@@ -55,6 +55,9 @@ final class CompressedPool: @unchecked Sendable {
         var chunks: [UnsafeMutableRawPointer?] = []
         var live: [Int] = []
         var freeOffsets: [[Int32]] = []
+        /// No chunk below this one has a free slot: where the search for one starts, so that a
+        /// store does not walk past every full chunk of a large pool under the lock.
+        var lowestWithFree = 0
         var slotsPerChunk: Int { CompressedPool.chunkBytes / slotSize }
     }
 
@@ -163,12 +166,17 @@ final class CompressedPool: @unchecked Sendable {
     private func takeSlot(_ classIndex: Int, below limit: Int) -> Int? {
         let perChunk = classes[classIndex].slotsPerChunk
         let chunkCount = classes[classIndex].chunks.count
-        for chunk in 0..<min(limit, chunkCount) where classes[classIndex].chunks[chunk] != nil {
+        let end = min(limit, chunkCount)
+        for chunk in classes[classIndex].lowestWithFree..<max(end, classes[classIndex].lowestWithFree)
+        where classes[classIndex].chunks[chunk] != nil {
             if let offset = classes[classIndex].freeOffsets[chunk].popLast() {
+                classes[classIndex].lowestWithFree = chunk
                 classes[classIndex].live[chunk] += 1
                 return chunk * perChunk + Int(offset)
             }
         }
+        // Every chunk below `end` is full or given back.
+        classes[classIndex].lowestWithFree = max(classes[classIndex].lowestWithFree, end)
         guard limit == Int.max, let memory = malloc(Self.chunkBytes) else { return nil }
         let chunk = classes[classIndex].chunks.firstIndex(where: { $0 == nil }) ?? chunkCount
         if chunk == chunkCount {
@@ -181,6 +189,7 @@ final class CompressedPool: @unchecked Sendable {
         chunksHeld += 1
         // Offsets popped from the end: the chunk fills from its start.
         classes[classIndex].freeOffsets[chunk] = (1..<Int32(perChunk)).reversed().map { $0 }
+        classes[classIndex].lowestWithFree = min(classes[classIndex].lowestWithFree, chunk)
         classes[classIndex].live[chunk] = 1
         return chunk * perChunk
     }
@@ -197,6 +206,7 @@ final class CompressedPool: @unchecked Sendable {
             chunksHeld -= 1
         } else {
             classes[classIndex].freeOffsets[chunk].append(Int32(slot % perChunk))
+            classes[classIndex].lowestWithFree = min(classes[classIndex].lowestWithFree, chunk)
         }
     }
 }
