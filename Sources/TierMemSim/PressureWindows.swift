@@ -22,7 +22,7 @@ public final class PressureWindowRecorder {
 
     @inline(__always)
     func access(page: UInt64) {
-        let (id, inserted) = index.findOrInsert(page, newID: PageID(stamps.count))
+        let (id, inserted) = index.findOrInsert(page, nextID: stamps.count)
         if inserted { stamps.append(0) }
         if stamps[Int(id)] != window {
             stamps[Int(id)] = window

@@ -41,13 +41,15 @@ public enum ReplayRunner {
                                     config: settings.controller, expectedPages: profile.distinctPages, pageRange: profile.pageRange,
                                     pageIDsFromRange: true)
         let costs = settings.costs
+        let dramHitTicks = UInt64(costs.dramAccessNs)
         let nanosecondClock = header.clock == .nanoseconds
         let shift = header.pageShift
         let sampleEvery = max(1, profile.pageAccesses / UInt64(max(settings.timelinePoints, 1)))
-        var untilSample = sampleEvery  // a countdown, not `position % sampleEvery`: no division per access
+        var nextSample = sampleEvery  // a comparison, not `position % sampleEvery`: no division per access
         var timeline: [TimelinePoint] = []
-        var windowHits: UInt64 = 0
-        var windowAccesses: UInt64 = 0
+        // A timeline window's hits and accesses: differences of running counts.
+        var windowStartHits: UInt64 = 0
+        var windowStart: UInt64 = 0
         var position: UInt64 = 0
         var modelled = 0.0
         var firstTime: UInt64?
@@ -66,29 +68,37 @@ public enum ReplayRunner {
                     switch event.operation {
                     case .read, .write:
                         let isWrite = event.operation == .write
-                        for page in event.pages(pageShift: shift) {
+                        let pages = event.pages(pageShift: shift)
+                        var page = pages.lowerBound
+                        while true {
                             var next = UInt64.max
                             if hasFuture, nextUse[Int(position)] != .max { next = UInt64(nextUse[Int(position)]) }
                             recorder?.access(page: page)
                             let outcome = try controller.access(page: page, isWrite: isWrite, now: now, position: position, nextUse: next)
                             recorder?.tick(counters: controller.counters, dramPages: layout.dramPages - controller.table.freeDRAMPages, dramCapacity: layout.dramPages)
-                            let cost = accessCost(outcome, isWrite: isWrite, costs: costs, codec: layout.codec)
-                            modelled += cost
-                            if !nanosecondClock { now &+= UInt64(cost) }
+                            if outcome.service == .dram {
+                                // Most accesses: a constant cost (a DRAM hit never stalls), no conversion.
+                                modelled += costs.dramAccessNs
+                                if !nanosecondClock { now &+= dramHitTicks }
+                            } else {
+                                let cost = accessCost(outcome, isWrite: isWrite, costs: costs, codec: layout.codec)
+                                modelled += cost
+                                if !nanosecondClock { now &+= UInt64(cost) }
+                            }
                             position += 1
-                            windowAccesses += 1
-                            if outcome.service == .dram { windowHits += 1 }
-                            untilSample -= 1
-                            if untilSample == 0 {
-                                untilSample = sampleEvery
+                            if position == nextSample {
+                                nextSample += sampleEvery
+                                let hits = controller.counters.dramHits
                                 let t = controller.table
                                 timeline.append(TimelinePoint(
                                     position: position, dramPages: t.pagesIn[0], pmemPages: t.pagesIn[1], compressedPages: t.pagesIn[2],
-                                    hitRatio: Double(windowHits) / Double(max(windowAccesses, 1))))
-                                windowHits = 0
-                                windowAccesses = 0
+                                    hitRatio: Double(hits - windowStartHits) / Double(max(position - windowStart, 1))))
+                                windowStartHits = hits
+                                windowStart = position
                                 progress(position)
                             }
+                            if page == pages.upperBound { break }
+                            page &+= 1
                         }
                     case .free:
                         for page in event.pages(pageShift: shift) { controller.free(page: page) }

@@ -32,7 +32,7 @@ public struct TraceProfile: Sendable {
                 for page in event.pages(pageShift: shift) {
                     lowest = min(lowest, page)
                     highest = max(highest, page)
-                    let (id, _) = index.findOrInsert(page, newID: PageID(index.count))
+                    let (id, _) = index.findOrInsert(page, nextID: index.count)
                     if withNextUse { ids.append(id) }
                     profile.pageAccesses += 1
                 }

@@ -8,11 +8,11 @@ import TierMemCore
         #expect(index.rangeIsIdentity)
         #expect(index.count == 100)
         #expect(index.find(1_042) == 42)
-        #expect(index.findOrInsert(1_099, newID: 100) == (id: 99, inserted: false))
+        #expect(index.findOrInsert(1_099, nextID: 100) == (id: 99, inserted: false))
         // Outside the range: hashed, numbered after the range's ids.
         #expect(index.find(5) == nil)
-        #expect(index.findOrInsert(5, newID: 100) == (id: 100, inserted: true))
-        #expect(index.findOrInsert(5, newID: 101) == (id: 100, inserted: false))
+        #expect(index.findOrInsert(5, nextID: 100) == (id: 100, inserted: true))
+        #expect(index.findOrInsert(5, nextID: 101) == (id: 100, inserted: false))
         #expect(index.count == 101)
     }
 
@@ -20,7 +20,7 @@ import TierMemCore
         // Not allowed: a direct table, ids in first-touch order.
         var table = PageIndex(expectedPages: 100, denseRange: 1_000...1_099)
         #expect(!table.rangeIsIdentity)
-        #expect(table.findOrInsert(1_050, newID: 0) == (id: 0, inserted: true))
+        #expect(table.findOrInsert(1_050, nextID: 0) == (id: 0, inserted: true))
         #expect(table.find(1_000) == nil)
         // Allowed, but the range has twice as many page numbers as pages: a direct table.
         let sparse = PageIndex(expectedPages: 100, denseRange: 0...199, identityAllowed: true)

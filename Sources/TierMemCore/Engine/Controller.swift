@@ -125,7 +125,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     public mutating func access(page: UInt64, isWrite: Bool, now: UInt64, position: UInt64,
                                 nextUse: UInt64 = .max) throws(ControllerError) -> AccessOutcome {
         if now != lastNow { try advance(to: now) }
-        let (id, inserted) = _index.findOrInsert(page, newID: PageID(_table.count))
+        let (id, inserted) = _index.findOrInsert(page, nextID: _table.count)
         if inserted {
             _ = _table.addPage(compressible: isCompressible(page))
             _policy.pagesExist(_table.count)

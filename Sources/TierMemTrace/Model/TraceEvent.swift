@@ -54,12 +54,15 @@ public struct TraceEvent: Hashable, Sendable, CustomStringConvertible {
 
     /// The pages this event touches, for pages of `1 << pageShift` bytes. An event that crosses a
     /// page boundary touches each page it overlaps; a zero-size event touches the page of `address`.
-    @inlinable
+    /// `pageShift` is below 64 (a page size is a power of two that fits in 64 bits).
+    @inlinable @inline(__always)
     public func pages(pageShift: Int) -> ClosedRange<UInt64> {
-        let first = address >> UInt64(pageShift)
-        let span = size == 0 ? 0 : UInt64(size) - 1
+        // Masking shifts: no over-shift checks on the replay's hot path.
+        let shift = UInt64(truncatingIfNeeded: pageShift)
+        let first = address &>> shift
+        let span = size == 0 ? 0 : UInt64(size) &- 1
         let end = address &+ span
-        let last = end < address ? (UInt64.max >> UInt64(pageShift)) : end >> UInt64(pageShift)
+        let last = end < address ? (UInt64.max &>> shift) : end &>> shift
         return first...last
     }
 
