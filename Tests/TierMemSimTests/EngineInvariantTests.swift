@@ -1,5 +1,6 @@
 import Testing
 import TierMemCore
+import TierMemModel
 @testable import TierMemSim
 import TierMemTrace
 
@@ -86,7 +87,11 @@ import TierMemTrace
         #expect(controller.policy.demotionCandidates(limit: 1) == [0])
         controller.observedPromotion(page: 2, now: 11)  // already in DRAM: nothing
         controller.observedPromotion(page: 99, now: 12)  // unknown: nothing
-        #expect(controller.counters.promotions == 1)
+        #expect(controller.counters.aheadPromotions == 1 && controller.counters.promotions == 0)
+        // Not page-in demand: a forecaster that counted the heap's own promotions would reserve
+        // free DRAM for them, and the daemon would demote to make it.
+        let signals = PressureSignals(window: controller.counters, since: EngineCounters(), workingSet: 0, dramOccupancy: 0)
+        #expect(signals.pageIns == 4)
         #expect(controller.table.invariantViolation(ratio: controller.config.compressionRatio) == nil)
         // No room in the table's DRAM: left where it is.
         _ = try controller.access(page: 4, isWrite: false, now: 13, position: 4)

@@ -191,7 +191,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         guard tier != TierLayout.dram, tier != PageTable.absent, _table.hasRoom(TierLayout.dram, for: id, ratio: config.compressionRatio) else { return }
         _table.setTier(id, TierLayout.dram, ratio: config.compressionRatio)
         _policy.admitted(id, AccessContext(now: now, isWrite: false, position: 0, nextUse: .max))
-        _counters.promotions += 1
+        _counters.aheadPromotions += 1
     }
 
     /// Lets time pass with no access: background reclaim spends the time it earned. The live

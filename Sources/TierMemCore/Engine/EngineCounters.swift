@@ -19,6 +19,10 @@ public struct EngineCounters: Sendable, Equatable, Codable {
     /// Pages moved into DRAM on demand (faults) and optionally (promotions).
     public var demandPromotions: UInt64 = 0
     public var promotions: UInt64 = 0
+    /// Pages the live heap brought into DRAM ahead of demand on its own (readahead, the page-in
+    /// budget's returns) and the controller only recorded. Not page-in demand: they go only into
+    /// DRAM that is free anyway, so a forecaster that counted them would reserve room for them.
+    public var aheadPromotions: UInt64 = 0
     /// Optional promotions refused by the rate limit or for lack of free DRAM.
     public var promotionsRateLimited: UInt64 = 0
     public var promotionsWithoutRoom: UInt64 = 0
@@ -45,5 +49,5 @@ public struct EngineCounters: Sendable, Equatable, Codable {
     /// Accesses not served by DRAM.
     public var dramMisses: UInt64 { accesses - dramHits }
     public var demotions: UInt64 { backgroundDemotions + directReclaimDemotions }
-    public var migrations: UInt64 { demotions + demandPromotions + promotions }
+    public var migrations: UInt64 { demotions + demandPromotions + promotions + aheadPromotions }
 }
