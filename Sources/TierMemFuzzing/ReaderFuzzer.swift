@@ -126,9 +126,9 @@ public struct ReaderFuzzer {
         case .costModel:
             do {
                 let model = try CostModel.decode(Data(input), file: "fuzz")
-                // Whatever parses must be usable: every cost finite and not negative.
+                // Whatever parses must be usable: every cost finite, not negative, at most a second.
                 let mirror = Mirror(reflecting: model).children.compactMap { $0.value as? Double }
-                guard mirror.count == CostModel.fieldNames.count, mirror.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                guard mirror.count == CostModel.fieldNames.count, mirror.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= CostModel.maxFieldNs }) else {
                     throw violation("a cost model with an unusable field parsed")
                 }
                 return true

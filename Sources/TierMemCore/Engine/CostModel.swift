@@ -32,8 +32,13 @@ public struct CostModel: Codable, Equatable, Sendable {
         "copyFromPMEMNs", "lz4CompressNs", "lz4DecompressNs", "zstdCompressNs", "zstdDecompressNs", "unmapNs",
     ]
 
-    /// Reads a cost model from JSON. Every field is required and must be a finite number ≥ 0;
-    /// the error names the file and the field.
+    /// The most one operation on one page may cost: a second. Far above any real cost, and low
+    /// enough that a replay's modelled clock (2^64 ns, 584 years) does not overflow on a trace
+    /// of a billion accesses, each charged a few operations.
+    public static let maxFieldNs = 1e9
+
+    /// Reads a cost model from JSON. Every field is required and must be a number from 0 to
+    /// `maxFieldNs`; the error names the file and the field.
     public static func load(path: String) throws -> CostModel {
         let data: Data
         do {
@@ -68,6 +73,9 @@ public struct CostModel: Codable, Equatable, Sendable {
             }
             guard number >= 0 else {
                 throw CostModelError(file: file, reason: "field '\(name)': \(number) is negative")
+            }
+            guard number <= maxFieldNs else {
+                throw CostModelError(file: file, reason: "field '\(name)': \(number) ns is more than the \(Int(maxFieldNs)) ns (one second) a page operation may cost")
             }
             values[name] = number
         }
