@@ -58,15 +58,19 @@ final class ThreadCache {
 }
 
 /// The per-thread cache of one heap, found through a pthread key (one key per heap), created on
-/// a thread's first allocation and flushed back to the heap when the thread exits.
+/// a thread's first allocation and flushed back to the heap when the thread exits. When the heap
+/// goes first, the caches of threads still running are released then (`InstalledCaches`).
 final class ThreadCacheKey: @unchecked Sendable {
     /// A `let`, so reading it needs no exclusivity check on the fast path.
     private let key: pthread_key_t
+    /// This key's number in `InstalledCaches` (never reused, unlike an object's address).
+    let id = InstalledCaches.shared.newKeyID()
 
     init() throws {
         var key = pthread_key_t()
         let status = pthread_key_create(&key) { raw in
-            guard let raw else { return }
+            // The heap may be ending on another thread: whoever claims the cache releases it.
+            guard let raw, InstalledCaches.shared.claim(raw) else { return }
             let cache = Unmanaged<ThreadCache>.fromOpaque(raw).takeRetainedValue()
             cache.heap?.flush(cache)
         }
@@ -74,7 +78,14 @@ final class ThreadCacheKey: @unchecked Sendable {
         self.key = key
     }
 
-    deinit { pthread_key_delete(key) }
+    deinit {
+        // After the key is deleted no thread's exit runs its destructor, so the caches of threads
+        // still alive would never be released.
+        pthread_key_delete(key)
+        for raw in InstalledCaches.shared.claimAll(of: id) {
+            Unmanaged<ThreadCache>.fromOpaque(raw).release()
+        }
+    }
 
     @inline(__always)
     func current() -> ThreadCache? {
@@ -91,6 +102,56 @@ final class ThreadCacheKey: @unchecked Sendable {
     }
 
     func install(_ cache: ThreadCache) {
-        pthread_setspecific(key, Unmanaged.passRetained(cache).toOpaque())
+        let raw = Unmanaged.passRetained(cache).toOpaque()
+        InstalledCaches.shared.add(raw, key: id)
+        pthread_setspecific(key, raw)
+    }
+}
+
+/// Every installed cache's thread-local reference and the key it hangs on, so that exactly one
+/// of two parties releases it: the thread's exit, or the end of its heap. Each claims it under
+/// one lock first; the loser leaves it alone (and never touches it: it may be gone).
+final class InstalledCaches: @unchecked Sendable {
+    static let shared = InstalledCaches()
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var keys: [UnsafeMutableRawPointer: UInt64] = [:]
+    private var lastKeyID: UInt64 = 0
+
+    private init() { pthread_mutex_init(mutex, nil) }
+
+    func newKeyID() -> UInt64 {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        lastKeyID += 1
+        return lastKeyID
+    }
+
+    func add(_ raw: UnsafeMutableRawPointer, key: UInt64) {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        keys[raw] = key
+    }
+
+    /// True once for a cache: the caller now owns its reference.
+    func claim(_ raw: UnsafeMutableRawPointer) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return keys.removeValue(forKey: raw) != nil
+    }
+
+    /// Claims every cache still installed on `key`.
+    func claimAll(of key: UInt64) -> [UnsafeMutableRawPointer] {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        let claimed = keys.filter { $0.value == key }.map(\.key)
+        for raw in claimed { keys[raw] = nil }
+        return claimed
+    }
+
+    /// Caches installed on `key` and not yet released.
+    func count(of key: UInt64) -> Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return keys.values.filter { $0 == key }.count
     }
 }

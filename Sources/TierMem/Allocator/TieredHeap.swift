@@ -199,6 +199,11 @@ public final class TieredHeap: @unchecked Sendable {
         return arena.address(ofPage: page)
     }
 
+    /// The calling thread's cache, if it has one, and the number of this heap's caches not yet
+    /// released: for tests of the caches' lifetime.
+    var currentThreadCache: ThreadCache? { cacheKey.current() }
+    var threadCacheKeyID: UInt64 { cacheKey.id }
+
     /// Gives a departing thread's cached objects back to the central lists.
     func flush(_ cache: ThreadCache) {
         for bin in 0..<cache.binCount where cache.counts[bin] > 0 {
