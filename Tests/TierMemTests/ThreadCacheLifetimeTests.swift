@@ -17,7 +17,7 @@ struct ThreadCacheLifetimeTests {
         let key = target.threadCacheKeyID
         // This thread's cache: the test's thread outlives the heap.
         target.deallocate(try target.allocate(byteCount: 32), byteCount: 32)
-        weak var mine = target.currentThreadCache
+        weak let mine = target.currentThreadCache
         #expect(mine != nil)
 
         // A thread that allocates and exits before the heap ends: its exit releases its cache.

@@ -9,21 +9,18 @@ final class PageRuns: @unchecked Sendable {
     private var startByEnd: [Int: Int] = [:]
     /// buckets[b] holds the starts of free runs with length in [2^b, 2^(b+1)).
     private var buckets: [Set<Int>]
-    private var lock = pthread_mutex_t()
+    private let lock = PosixMutex()
     private(set) var freePages: Int
 
     init(pageCount: Int) {
         buckets = Array(repeating: [], count: 64)
         freePages = 0
-        pthread_mutex_init(&lock, nil)
         if pageCount > 0 { insert(start: 0, length: pageCount) }
     }
 
-    deinit { pthread_mutex_destroy(&lock) }
-
     var freePageCount: Int {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        lock.lock()
+        defer { lock.unlock() }
         return freePages
     }
 
@@ -32,8 +29,8 @@ final class PageRuns: @unchecked Sendable {
     /// aligned, so `phase` is its page number modulo `alignment`); nil when no run fits.
     func allocate(_ count: Int, alignment: Int = 1, phase: Int = 0) -> Int? {
         precondition(count > 0 && alignment > 0)
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        lock.lock()
+        defer { lock.unlock() }
         let wanted = count + alignment - 1
         for bucket in Self.bucket(of: wanted)..<buckets.count {
             for start in buckets[bucket] {
@@ -51,8 +48,8 @@ final class PageRuns: @unchecked Sendable {
     }
 
     func free(_ start: Int, count: Int) {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        lock.lock()
+        defer { lock.unlock() }
         var runStart = start, runLength = count
         if let before = startByEnd[start] {
             let length = lengthByStart[before]!

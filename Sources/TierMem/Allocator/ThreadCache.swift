@@ -113,36 +113,36 @@ final class ThreadCacheKey: @unchecked Sendable {
 /// one lock first; the loser leaves it alone (and never touches it: it may be gone).
 final class InstalledCaches: @unchecked Sendable {
     static let shared = InstalledCaches()
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let mutex = PosixMutex()
     private var keys: [UnsafeMutableRawPointer: UInt64] = [:]
     private var lastKeyID: UInt64 = 0
 
-    private init() { pthread_mutex_init(mutex, nil) }
+    private init() {}
 
     func newKeyID() -> UInt64 {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        mutex.lock()
+        defer { mutex.unlock() }
         lastKeyID += 1
         return lastKeyID
     }
 
     func add(_ raw: UnsafeMutableRawPointer, key: UInt64) {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        mutex.lock()
+        defer { mutex.unlock() }
         keys[raw] = key
     }
 
     /// True once for a cache: the caller now owns its reference.
     func claim(_ raw: UnsafeMutableRawPointer) -> Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        mutex.lock()
+        defer { mutex.unlock() }
         return keys.removeValue(forKey: raw) != nil
     }
 
     /// Claims every cache still installed on `key`.
     func claimAll(of key: UInt64) -> [UnsafeMutableRawPointer] {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        mutex.lock()
+        defer { mutex.unlock() }
         let claimed = keys.filter { $0.value == key }.map(\.key)
         for raw in claimed { keys[raw] = nil }
         return claimed
@@ -150,8 +150,8 @@ final class InstalledCaches: @unchecked Sendable {
 
     /// Caches installed on `key` and not yet released.
     func count(of key: UInt64) -> Int {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        mutex.lock()
+        defer { mutex.unlock() }
         return keys.values.filter { $0 == key }.count
     }
 }

@@ -266,14 +266,12 @@ public final class TieredHeap: @unchecked Sendable {
 /// A size class's free objects shared by all threads (the slow path behind the thread caches).
 final class CentralList: @unchecked Sendable {
     private var addresses: [UInt] = []
-    private var lock = pthread_mutex_t()
+    private let lock = PosixMutex()
 
-    init() { pthread_mutex_init(&lock, nil) }
-    deinit { pthread_mutex_destroy(&lock) }
 
     func withLock<T>(_ body: (inout [UInt]) -> T) -> T {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        lock.lock()
+        defer { lock.unlock() }
         return body(&addresses)
     }
 }

@@ -43,20 +43,18 @@ final class ArenaCounters: @unchecked Sendable {
     private var values = Values()
     private var eventLog: [LiveArena.Event] = []
     private var clockHand = 0
-    private var lock = pthread_mutex_t()
+    private let lock = PosixMutex()
 
-    init() { pthread_mutex_init(&lock, nil) }
-    deinit { pthread_mutex_destroy(&lock) }
 
     func add(_ field: WritableKeyPath<Values, Int>, _ amount: Int = 1) {
-        pthread_mutex_lock(&lock)
+        lock.lock()
         values[keyPath: field] += amount
-        pthread_mutex_unlock(&lock)
+        lock.unlock()
     }
 
     var snapshot: Values {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        lock.lock()
+        defer { lock.unlock() }
         return values
     }
 
@@ -65,28 +63,28 @@ final class ArenaCounters: @unchecked Sendable {
 
     var dramCapacity: Int {
         get {
-            pthread_mutex_lock(&lock)
-            defer { pthread_mutex_unlock(&lock) }
+            lock.lock()
+            defer { lock.unlock() }
             return dramLimit
         }
         set {
-            pthread_mutex_lock(&lock)
+            lock.lock()
             dramLimit = newValue
-            pthread_mutex_unlock(&lock)
+            lock.unlock()
         }
     }
 
     /// DRAM frames not in use (negative after an overdraft).
     var freeDRAMPages: Int {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        lock.lock()
+        defer { lock.unlock() }
         return dramLimit - values.dramPages
     }
 
     /// Takes one DRAM frame if fewer than the limit are in use.
     func tryReserveDRAM() -> Bool {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        lock.lock()
+        defer { lock.unlock() }
         guard values.dramPages < dramLimit else { return false }
         values.dramPages += 1
         return true
@@ -94,21 +92,21 @@ final class ArenaCounters: @unchecked Sendable {
 
     /// The next page the reclaim clock looks at.
     func advanceClockHand(pageCount: Int) -> Int {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        lock.lock()
+        defer { lock.unlock() }
         clockHand = clockHand + 1 == pageCount ? 0 : clockHand + 1
         return clockHand
     }
 
     func record(_ event: LiveArena.Event) {
-        pthread_mutex_lock(&lock)
+        lock.lock()
         if eventLog.count < Self.eventLogLimit { eventLog.append(event) } else { values.eventsDropped += 1 }
-        pthread_mutex_unlock(&lock)
+        lock.unlock()
     }
 
     func drainEvents() -> [LiveArena.Event] {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        lock.lock()
+        defer { lock.unlock() }
         let drained = eventLog
         eventLog.removeAll(keepingCapacity: true)
         return drained

@@ -11,18 +11,16 @@ final class ColdPageSet {
     private let words: UnsafeMutablePointer<UInt64>
     private let wordCount: Int
     private var hand = 0
-    private var handLock = pthread_mutex_t()
+    private let handLock = PosixMutex()
 
     init(pageCount: Int) {
         self.pageCount = pageCount
         wordCount = (pageCount + 63) / 64
         words = calloc(max(wordCount, 1), 8)!.bindMemory(to: UInt64.self, capacity: max(wordCount, 1))
-        pthread_mutex_init(&handLock, nil)
     }
 
     deinit {
         free(words)
-        pthread_mutex_destroy(&handLock)
     }
 
     func mark(_ pages: Range<Int>, cold: Bool) {
@@ -46,8 +44,8 @@ final class ColdPageSet {
     /// Up to `limit` marked pages, in address order from where the last call stopped, going round
     /// the arena at most once.
     func nextMarked(limit: Int) -> [Int] {
-        pthread_mutex_lock(&handLock)
-        defer { pthread_mutex_unlock(&handLock) }
+        handLock.lock()
+        defer { handLock.unlock() }
         var found: [Int] = []
         var page = hand
         var visited = 0  // pages passed since `hand`: at pageCount the sweep is back where it began

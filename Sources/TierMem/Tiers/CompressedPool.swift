@@ -40,7 +40,7 @@ final class CompressedPool: @unchecked Sendable {
     let pageSize: Int
     let capacityPages: Int
     private var classes: [SizeClass]
-    private var lock = pthread_mutex_t()
+    private let lock = PosixMutex()
     private var storedPages = 0
     private var compressedBytes = 0
     private var slotBytes = 0
@@ -66,12 +66,10 @@ final class CompressedPool: @unchecked Sendable {
         self.pageSize = pageSize
         self.capacityPages = capacityPages
         classes = (1...(pageSize / Self.classStep)).map { SizeClass(slotSize: $0 * Self.classStep) }
-        pthread_mutex_init(&lock, nil)
     }
 
     deinit {
         for sizeClass in classes { for chunk in sizeClass.chunks { free(chunk) } }
-        pthread_mutex_destroy(&lock)
     }
 
     /// What the pool holds: pages, the sum of their compressed lengths, of the slots holding
@@ -84,8 +82,8 @@ final class CompressedPool: @unchecked Sendable {
     }
 
     var usage: Usage {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        lock.lock()
+        defer { lock.unlock() }
         return Usage(storedPages: storedPages, compressedBytes: compressedBytes, slotBytes: slotBytes, poolBytes: chunksHeld * Self.chunkBytes)
     }
 
@@ -94,15 +92,15 @@ final class CompressedPool: @unchecked Sendable {
     func store(_ bytes: UnsafeRawBufferPointer, codec: StoredCodec) -> Handle? {
         precondition(bytes.count > 0 && bytes.count <= pageSize, "a stored page is 1...\(pageSize) bytes, not \(bytes.count)")
         let classIndex = (bytes.count + Self.classStep - 1) / Self.classStep - 1
-        pthread_mutex_lock(&lock)
+        lock.lock()
         guard storedPages < capacityPages, let slot = takeSlot(classIndex, below: Int.max) else {
-            pthread_mutex_unlock(&lock)
+            lock.unlock()
             return nil
         }
         storedPages += 1
         compressedBytes += bytes.count
         slotBytes += classes[classIndex].slotSize
-        pthread_mutex_unlock(&lock)
+        lock.unlock()
         let handle = Handle(sizeClass: classIndex, codec: codec, length: bytes.count, slot: slot)
         address(of: handle).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
         return handle
@@ -114,12 +112,12 @@ final class CompressedPool: @unchecked Sendable {
     }
 
     func release(_ handle: Handle) {
-        pthread_mutex_lock(&lock)
+        lock.lock()
         freeSlot(handle.slot, classIndex: handle.sizeClass)
         storedPages -= 1
         compressedBytes -= handle.length
         slotBytes -= classes[handle.sizeClass].slotSize
-        pthread_mutex_unlock(&lock)
+        lock.unlock()
     }
 
     /// The share of the chunks' bytes that holds stored pages (1 when the pool holds nothing):
@@ -135,8 +133,8 @@ final class CompressedPool: @unchecked Sendable {
     /// the chunk is more than half used or no lower chunk has room. The caller owns the page
     /// (holds its lock) and must record the new handle in place of the old one.
     func relocateOutOfSparseChunk(_ handle: Handle) -> Handle? {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        lock.lock()
+        defer { lock.unlock() }
         let perChunk = classes[handle.sizeClass].slotsPerChunk
         let chunk = handle.slot / perChunk
         guard classes[handle.sizeClass].live[chunk] * 2 <= perChunk,
@@ -148,8 +146,8 @@ final class CompressedPool: @unchecked Sendable {
     }
 
     private func address(of handle: Handle) -> UnsafeMutableRawPointer {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        lock.lock()
+        defer { lock.unlock() }
         return addressLocked(of: handle)
     }
 

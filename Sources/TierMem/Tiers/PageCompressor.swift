@@ -58,31 +58,29 @@ private final class ContextPool: @unchecked Sendable {
     private let create: () -> OpaquePointer?
     private let free: (OpaquePointer) -> Int
     private var idle: [OpaquePointer] = []
-    private var lock = pthread_mutex_t()
+    private let lock = PosixMutex()
 
     init(create: @escaping () -> OpaquePointer?, free: @escaping (OpaquePointer) -> Int) {
         self.create = create
         self.free = free
-        pthread_mutex_init(&lock, nil)
     }
 
     deinit {
         for context in idle { _ = free(context) }
-        pthread_mutex_destroy(&lock)
     }
 
     func take() -> OpaquePointer {
-        pthread_mutex_lock(&lock)
+        lock.lock()
         let context = idle.popLast()
-        pthread_mutex_unlock(&lock)
+        lock.unlock()
         guard let context = context ?? create() else { fatalError("zstd: out of memory for a codec context") }
         return context
     }
 
     func give(_ context: OpaquePointer) {
-        pthread_mutex_lock(&lock)
+        lock.lock()
         idle.append(context)
-        pthread_mutex_unlock(&lock)
+        lock.unlock()
     }
 }
 

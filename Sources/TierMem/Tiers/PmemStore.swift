@@ -17,7 +17,7 @@ final class PmemStore: @unchecked Sendable {
     let capacityPages: Int
     let directory: String
     private let kind: memkind_t
-    private var lock = pthread_mutex_t()
+    private let lock = PosixMutex()
     private var storedPages = 0
     /// Whether libpmem finds the kind's memory to be real persistent memory (`pmem_is_pmem`):
     /// true on a DAX mount, false on an ordinary file system such as the default temp directory.
@@ -46,7 +46,6 @@ final class PmemStore: @unchecked Sendable {
             throw PmemStoreError(directory: parent, memkindStatus: status)
         }
         kind = created
-        pthread_mutex_init(&lock, nil)
         // Ask libpmem about one real block of the kind, once.
         var probe: UnsafeMutableRawPointer?
         if memkind_posix_memalign(created, &probe, pageSize, pageSize) == 0, let probe {
@@ -60,30 +59,29 @@ final class PmemStore: @unchecked Sendable {
     deinit {
         memkind_destroy_kind(kind)
         Self.removeTree(directory)
-        pthread_mutex_destroy(&lock)
     }
 
     var storedPageCount: Int {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        lock.lock()
+        defer { lock.unlock() }
         return storedPages
     }
 
     /// Copies a page into a new PMEM block; nil when the tier is full (capacity, or memkind's
     /// ENOSPC).
     func store(_ page: UnsafeRawPointer) -> UnsafeMutableRawPointer? {
-        pthread_mutex_lock(&lock)
+        lock.lock()
         guard storedPages < capacityPages else {
-            pthread_mutex_unlock(&lock)
+            lock.unlock()
             return nil
         }
         storedPages += 1
-        pthread_mutex_unlock(&lock)
+        lock.unlock()
         var block: UnsafeMutableRawPointer?
         guard memkind_posix_memalign(kind, &block, pageSize, pageSize) == 0, let block else {
-            pthread_mutex_lock(&lock)
+            lock.lock()
             storedPages -= 1
-            pthread_mutex_unlock(&lock)
+            lock.unlock()
             return nil
         }
         pmem_memcpy_nodrain(block, page, pageSize)
@@ -98,9 +96,9 @@ final class PmemStore: @unchecked Sendable {
 
     func release(_ block: UnsafeMutableRawPointer) {
         memkind_free(kind, block)
-        pthread_mutex_lock(&lock)
+        lock.lock()
         storedPages -= 1
-        pthread_mutex_unlock(&lock)
+        lock.unlock()
     }
 
     /// Removes `tiermem-<pid>-*` directories in `parent` whose process no longer exists.
