@@ -69,6 +69,10 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     /// up to `maxReclaimBankNs`: what a policy's early demotions may use without delaying the
     /// reclaimer's own work.
     @usableFromInline var idleReclaimNs = 0.0
+    /// True only while the reclaimer is asleep, owes nothing, has a full idle bank and there is
+    /// no promotion limit: then passing time changes nothing but the clock (`advance`). Set by
+    /// `advance`; every change that leaves that state clears it.
+    @usableFromInline var clockIsIdle = false
     @usableFromInline var promotionTokens = 0.0
     @usableFromInline var lastNow: UInt64 = 0
     @usableFromInline var untilEpoch: Int
@@ -131,20 +135,22 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
             _policy.pagesExist(_table.count)
         }
         let i = Int(id)
-        _counters.accesses += 1
-        if isWrite { _counters.writes += 1 }
+        // Wrapping adds on the per-access counters: 2^64 accesses cannot happen, and the checks
+        // are instructions on every access.
+        _counters.accesses &+= 1
+        if isWrite { _counters.writes &+= 1 }
         var context = AccessContext(now: now, isWrite: isWrite, position: position, nextUse: nextUse)
         if Policy.usesAccessStatistics {
             context.previousAccess = _table.lastAccess[i]
             _table.lastAccess[i] = now
             _table.frequency[i] += 1
         }
-        untilEpoch -= 1
+        untilEpoch &-= 1
         if untilEpoch == 0 { try epoch(now: now) }
 
         let tier = _table.tier[i]
         if tier == TierLayout.dram {
-            _counters.dramHits += 1
+            _counters.dramHits &+= 1
             _policy.hit(id, context)
             return AccessOutcome(service: .dram, tier: tier)
         }
@@ -264,7 +270,10 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         }
         guard _table.freeDRAMPages > minPages else {
             _counters.promotionsWithoutRoom += 1
-            if lowPages > 0 { reclaimAwake = true }
+            if lowPages > 0 {
+                reclaimAwake = true
+                clockIsIdle = false
+            }
             return
         }
         let move = executor.executeOne(Migration(id: id, from: tier, to: TierLayout.dram, reason: .promotion), plan: &plan, table: _table)
@@ -313,7 +322,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         // Asleep, owing nothing, with the idle bank full and no promotion limit: passing time
         // changes nothing but the clock. A replay whose DRAM never runs low stays here, and
         // skips the floating-point chain below that would otherwise link every access to the last.
-        if !reclaimAwake && reclaimBudgetNs == 0 && idleReclaimNs == Self.maxReclaimBankNs && promotionBytesPerNs == 0 {
+        if clockIsIdle {
             lastNow = now
             return
         }
@@ -326,6 +335,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         if !reclaimAwake && reclaimBudgetNs >= 0 { idleReclaimNs = min(idleReclaimNs + earned, Self.maxReclaimBankNs) }
         reclaimBudgetNs = min(reclaimBudgetNs + earned, reclaimAwake ? Self.maxReclaimBankNs : 0)
         if reclaimAwake { try reclaimInBackground(now: now) }
+        clockIsIdle = !reclaimAwake && reclaimBudgetNs == 0 && idleReclaimNs == Self.maxReclaimBankNs && promotionBytesPerNs == 0
     }
 
     /// The background reclaimer's work: demote until free DRAM reaches the high watermark or the
@@ -345,7 +355,10 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     }
 
     @inlinable @inline(__always) mutating func wakeReclaimIfLow() {
-        if _table.freeDRAMPages < lowPages { reclaimAwake = true }
+        if _table.freeDRAMPages < lowPages {
+            reclaimAwake = true
+            clockIsIdle = false
+        }
     }
 
     /// Background tick: the policy's early demotions, and frequency decay.
@@ -366,6 +379,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
             _counters.backgroundDemotions += 1
             _counters.backgroundMigrationNs += cost
             idleReclaimNs -= cost
+            clockIsIdle = false
         }
     }
 

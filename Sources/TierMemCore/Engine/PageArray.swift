@@ -65,12 +65,12 @@ public struct PageArray<Element> {
     public subscript(index: Int) -> Element {
         get {
             let h = storage.header
-            precondition(index >= 0 && index < h.pointee.count, "page index out of range")
+            precondition(UInt(bitPattern: index) < UInt(bitPattern: h.pointee.count), "page index out of range")  // one compare: a negative index is huge unsigned
             return h.pointee.base[index]
         }
         nonmutating set {
             let h = storage.header
-            precondition(index >= 0 && index < h.pointee.count, "page index out of range")
+            precondition(UInt(bitPattern: index) < UInt(bitPattern: h.pointee.count), "page index out of range")  // one compare: a negative index is huge unsigned
             h.pointee.base[index] = newValue
         }
     }
