@@ -237,9 +237,9 @@ extension LiveArena {
         if pagedIn { counters.add(\.pageInNanoseconds, Int(monotonicNanoseconds() - started)) }
         // The faulting thread is awake again (or, resolving its own fault, about to be); the pages
         // after a sequential page-in are brought in now so that the reader finds them mapped.
-        guard readaheadLock.tryLock(0) else { return }
+        guard readaheadLock.tryLock() else { return }
         let ahead = readahead.pagesToReadAhead(after: page)
-        readaheadLock.unlock(0)
+        readaheadLock.unlock()
         if ahead > 0 { readAhead(pages: (page + 1)..<min(page + 1 + ahead, pageCount)) }
     }
 

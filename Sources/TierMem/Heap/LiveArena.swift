@@ -68,10 +68,10 @@ public final class LiveArena: @unchecked Sendable {
     /// Readahead state, guarded by `readaheadLock` (tried, never waited for: with faults resolved
     /// on the faulting threads, several threads may page in at once).
     var readahead: SequentialFaultDetector
-    let readaheadLock = StripeLocks(count: 1)
+    let readaheadLock = PosixMutex()
     /// Where the pool's compaction continues (`compactCompressedPool`), behind its own lock.
     private var compactionHand = 0
-    private let compactionLock = StripeLocks(count: 1)
+    private let compactionLock = PosixMutex()
 
     /// Builds the arena and starts its fault service thread (or, with `.faultingThread`,
     /// registers its range with the SIGBUS handler).
@@ -445,8 +445,8 @@ public final class LiveArena: @unchecked Sendable {
     @discardableResult
     public func compactCompressedPool(scan: Int) -> Int {
         guard let pool, pageCount > 0 else { return 0 }
-        compactionLock.lock(0)
-        defer { compactionLock.unlock(0) }
+        compactionLock.lock()
+        defer { compactionLock.unlock() }
         var moved = 0
         for _ in 0..<min(scan, pageCount) {
             let page = compactionHand

@@ -15,6 +15,8 @@ final class PosixMutex: @unchecked Sendable {
 
     @inline(__always) func lock() { pthread_mutex_lock(mutex) }
     @inline(__always) func unlock() { pthread_mutex_unlock(mutex) }
+    /// Takes the mutex if it is free; never waits.
+    @inline(__always) func tryLock() -> Bool { pthread_mutex_trylock(mutex) == 0 }
 
     @inline(__always)
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
