@@ -323,6 +323,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         // changes nothing but the clock. A replay whose DRAM never runs low stays here, and
         // skips the floating-point chain below that would otherwise link every access to the last.
         if clockIsIdle {
+            assert(reclaimerIdle, "clockIsIdle was not cleared when the reclaimer's state changed")
             lastNow = now
             return
         }
@@ -335,7 +336,12 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         if !reclaimAwake && reclaimBudgetNs >= 0 { idleReclaimNs = min(idleReclaimNs + earned, Self.maxReclaimBankNs) }
         reclaimBudgetNs = min(reclaimBudgetNs + earned, reclaimAwake ? Self.maxReclaimBankNs : 0)
         if reclaimAwake { try reclaimInBackground(now: now) }
-        clockIsIdle = !reclaimAwake && reclaimBudgetNs == 0 && idleReclaimNs == Self.maxReclaimBankNs && promotionBytesPerNs == 0
+        clockIsIdle = reclaimerIdle
+    }
+
+    /// What `clockIsIdle` caches: the state in which passing time changes nothing but the clock.
+    @inlinable var reclaimerIdle: Bool {
+        !reclaimAwake && reclaimBudgetNs == 0 && idleReclaimNs == Self.maxReclaimBankNs && promotionBytesPerNs == 0
     }
 
     /// The background reclaimer's work: demote until free DRAM reaches the high watermark or the

@@ -92,7 +92,7 @@ public struct PageTable {
     }
 
     /// Whether `tier` has room for page `id`.
-    @inlinable
+    @inlinable @inline(__always)
     public func hasRoom(_ tier: UInt8, for id: PageID, ratio: Double) -> Bool {
         switch tier {
         case TierLayout.dram: return dramCount < layout.dramPages
@@ -116,18 +116,13 @@ public struct PageTable {
             _compressedBytesUsed -= compressedSize(id, ratio: ratio)
         default: break
         }
+        if newTier != Self.absent { precondition(hasRoom(newTier, for: id, ratio: ratio), "tier \(newTier) is full") }
         switch newTier {
-        case TierLayout.dram:
-            precondition(dramCount < layout.dramPages, "DRAM is full")
-            dramCount += 1
-        case TierLayout.pmem:
-            precondition(pmemCount < layout.pmemPages, "PMEM is full")
-            pmemCount += 1
+        case TierLayout.dram: dramCount += 1
+        case TierLayout.pmem: pmemCount += 1
         case TierLayout.compressed:
-            let size = compressedSize(id, ratio: ratio)
-            precondition(_compressedBytesUsed + size <= layout.compressedBytes, "the compressed pool is full")
             compressedCount += 1
-            _compressedBytesUsed += size
+            _compressedBytesUsed += compressedSize(id, ratio: ratio)
         default: break
         }
         tier[i] = newTier
