@@ -120,38 +120,32 @@ final class InstalledCaches: @unchecked Sendable {
     private init() {}
 
     func newKeyID() -> UInt64 {
-        mutex.lock()
-        defer { mutex.unlock() }
-        lastKeyID += 1
-        return lastKeyID
+        mutex.withLock {
+            lastKeyID += 1
+            return lastKeyID
+        }
     }
 
     func add(_ raw: UnsafeMutableRawPointer, key: UInt64) {
-        mutex.lock()
-        defer { mutex.unlock() }
-        keys[raw] = key
+        mutex.withLock { keys[raw] = key }
     }
 
     /// True once for a cache: the caller now owns its reference.
     func claim(_ raw: UnsafeMutableRawPointer) -> Bool {
-        mutex.lock()
-        defer { mutex.unlock() }
-        return keys.removeValue(forKey: raw) != nil
+        mutex.withLock { keys.removeValue(forKey: raw) != nil }
     }
 
     /// Claims every cache still installed on `key`.
     func claimAll(of key: UInt64) -> [UnsafeMutableRawPointer] {
-        mutex.lock()
-        defer { mutex.unlock() }
-        let claimed = keys.filter { $0.value == key }.map(\.key)
-        for raw in claimed { keys[raw] = nil }
-        return claimed
+        mutex.withLock {
+            let claimed = keys.filter { $0.value == key }.map(\.key)
+            for raw in claimed { keys[raw] = nil }
+            return claimed
+        }
     }
 
     /// Caches installed on `key` and not yet released.
     func count(of key: UInt64) -> Int {
-        mutex.lock()
-        defer { mutex.unlock() }
-        return keys.values.filter { $0 == key }.count
+        mutex.withLock { keys.values.filter { $0 == key }.count }
     }
 }

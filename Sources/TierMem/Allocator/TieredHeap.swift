@@ -199,8 +199,8 @@ public final class TieredHeap: @unchecked Sendable {
         return arena.address(ofPage: page)
     }
 
-    /// The calling thread's cache, if it has one, and the number of this heap's caches not yet
-    /// released: for tests of the caches' lifetime.
+    /// The calling thread's cache, if it has one, and the number under which `InstalledCaches`
+    /// files this heap's caches: for tests of the caches' lifetime.
     var currentThreadCache: ThreadCache? { cacheKey.current() }
     var threadCacheKeyID: UInt64 { cacheKey.id }
 
