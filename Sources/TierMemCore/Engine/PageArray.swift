@@ -75,6 +75,15 @@ public struct PageArray<Element> {
         }
     }
 
+    /// The elements as one buffer, for a hot path that makes several accesses: the storage is
+    /// read once, not at every access and again after every store (which, to the compiler, might
+    /// have changed it). Valid until the array next grows. Its subscript checks indices in debug
+    /// builds only: the caller checks the ones it did not make itself.
+    @inlinable @inline(__always)
+    public var buffer: UnsafeMutableBufferPointer<Element> {
+        UnsafeMutableBufferPointer(start: storage.header.pointee.base, count: storage.header.pointee.count)
+    }
+
     @inlinable
     public func append(_ value: Element) {
         let h = storage.header

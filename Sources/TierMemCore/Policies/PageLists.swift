@@ -99,13 +99,15 @@ public struct PageLists {
             return
         }
         // Within its own list (an LRU hit): relink at the head; the list's count is unchanged.
-        // `node.previous` exists, or the page would be the head already.
+        // `node.previous` exists, or the page would be the head already. The links were written
+        // by this type, so only `id` is checked (`nodes[i]` above).
         let head = heads[list]
         if head == id { return }
-        nodes[Int(node.previous)].next = node.next
-        if node.next != Self.none { nodes[Int(node.next)].previous = node.previous } else { tails[list] = node.previous }
-        nodes[i] = Node(previous: Self.none, next: head, owner: node.owner)
-        nodes[Int(head)].previous = id
+        let links = nodes.buffer
+        links[Int(node.previous)].next = node.next
+        if node.next != Self.none { links[Int(node.next)].previous = node.previous } else { tails[list] = node.previous }
+        links[i] = Node(previous: Self.none, next: head, owner: node.owner)
+        links[Int(head)].previous = id
         heads[list] = id
     }
 
