@@ -54,6 +54,7 @@ public struct PageIndex {
         if let range = denseRange, range.upperBound - range.lowerBound < UInt64(max(expectedPages, 1)) * 4 {
             directPages = Int(range.upperBound - range.lowerBound) + 1
             identity = identityAllowed && directPages <= max(expectedPages, 1) + max(expectedPages, 1) / 8
+                && directPages < Int(Self.empty)
         }
         rangeIsIdentity = identity
         directCount = UInt64(directPages)
@@ -97,7 +98,7 @@ public struct PageIndex {
     public mutating func findOrInsert(_ page: UInt64, nextID: Int) -> (id: PageID, inserted: Bool) {
         let offset = page &- directBase
         if offset < directCount {
-            if rangeIsIdentity { return (PageID(offset), false) }
+            if rangeIsIdentity { return (PageID(truncatingIfNeeded: offset), false) }  // the range is below `empty` (init)
             let id = direct[Int(offset)]
             if id != Self.empty { return (id, false) }
             let newID = PageID(nextID)
