@@ -29,12 +29,14 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // What Swift cannot call directly: variadic syscall/ioctl, macros, C globals.
         .target(name: "CTierLinux"),
+        // The CPU's CRC-32C instruction, for the trace format's checksums (`CRC32C`).
+        .target(name: "CCRC32C"),
 
         // The forecaster: pure Swift (standard library and Foundation), no C, no ML package.
         .target(name: "TierMemModel"),
         // Rounding (`Double.rounded`) needs libm, which nothing else links into a bare executable.
         .target(name: "TierMemCore", dependencies: ["TierMemModel"], linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "TierMemTrace", dependencies: ["TierMemCore"]),
+        .target(name: "TierMemTrace", dependencies: ["TierMemCore", "CCRC32C"]),
         .target(name: "TierMemSim", dependencies: ["TierMemCore", "TierMemTrace", "TierMemModel"]),
         .target(
             name: "TierMem",
