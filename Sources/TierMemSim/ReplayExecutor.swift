@@ -12,7 +12,7 @@ public struct ReplayExecutor: TierExecutor {
     }
 
     @inline(__always)
-    public mutating func execute(_ plan: inout MigrationPlan, table: PageTable) {
+    public mutating func execute(_ plan: inout MigrationPlan) {
         for k in plan.moves.indices {
             plan.moves[k].costNs = costs.migrationNs(from: plan.moves[k].from, to: plan.moves[k].to, codec: codec)
             plan.moves[k].done = true
@@ -21,7 +21,7 @@ public struct ReplayExecutor: TierExecutor {
 
     /// The same cost as `execute`, without going through the plan's array.
     @inline(__always)
-    public mutating func executeOne(_ move: Migration, plan: inout MigrationPlan, table: PageTable) -> Migration {
+    public mutating func executeOne(_ move: Migration, plan: inout MigrationPlan) -> Migration {
         var move = move
         move.costNs = costs.migrationNs(from: move.from, to: move.to, codec: codec)
         move.done = true

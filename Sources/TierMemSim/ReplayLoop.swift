@@ -57,6 +57,9 @@ struct ReplayLoop<P: PlacementPolicy> {
             self.position = position
             self.modelled = modelled
         }
+        // Locals: passed to a call by reference, where a stored property would be copied first.
+        let costs = self.costs
+        let codec = self.codec
         let dramHitNs = costs.dramAccessNs
         // The modelled clock moves by each access's cost; the trace's own clock by its events.
         let modelledClock = !nanosecondClock
@@ -81,7 +84,7 @@ struct ReplayLoop<P: PlacementPolicy> {
                         modelled += dramHitNs
                         now &+= dramHitTicks
                     } else {
-                        let cost = Self.accessCost(outcome, isWrite: isWrite, costs: costs, codec: codec)
+                        let cost = Self.missCost(outcome, isWrite: isWrite, costs: costs, codec: codec)
                         modelled += cost
                         if modelledClock { now &+= UInt64(cost) }
                     }
@@ -120,7 +123,7 @@ struct ReplayLoop<P: PlacementPolicy> {
 
     /// Modelled time of an access not served from DRAM, ns. Not inlined: it is the miss path.
     @inline(never)
-    static func accessCost(_ outcome: AccessOutcome, isWrite: Bool, costs: CostModel, codec: CompressionCodec) -> Double {
+    private static func missCost(_ outcome: AccessOutcome, isWrite: Bool, costs: CostModel, codec: CompressionCodec) -> Double {
         var cost = outcome.stallNs
         switch outcome.service {
         case .dram:

@@ -18,7 +18,7 @@ struct LiveExecutor: TierExecutor {
     /// Bytes of background demotion still allowed in this epoch (the daemon refills it).
     var backgroundBytesLeft = Int.max
 
-    mutating func execute(_ plan: inout MigrationPlan, table: PageTable) {
+    mutating func execute(_ plan: inout MigrationPlan) {
         for index in plan.moves.indices {
             let move = plan.moves[index]
             let page = numbers[move.id]

@@ -243,7 +243,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         var outcome = AccessOutcome(service: .fault, tier: tier, stallNs: room.stallNs)
         if !room.bypass {
             let move = executor.executeOne(Migration(id: id, from: tier, to: TierLayout.dram, reason: .demandFault),
-                                           plan: &plan, table: _table)
+                                           plan: &plan)
             if move.done {
                 commit(move, now: context.now)
                 _policy.admitted(id, context)
@@ -276,7 +276,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
             }
             return
         }
-        let move = executor.executeOne(Migration(id: id, from: tier, to: TierLayout.dram, reason: .promotion), plan: &plan, table: _table)
+        let move = executor.executeOne(Migration(id: id, from: tier, to: TierLayout.dram, reason: .promotion), plan: &plan)
         guard move.done else {
             _counters.failedMigrations += 1
             return
@@ -396,7 +396,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         for k in 0..<2 {
             let tier = k == 0 ? tiers.first : tiers.second
             guard tier != PageTable.absent, _table.hasRoom(tier, for: id, ratio: config.compressionRatio) else { continue }
-            let move = executor.executeOne(Migration(id: id, from: TierLayout.dram, to: tier, reason: reason), plan: &plan, table: _table)
+            let move = executor.executeOne(Migration(id: id, from: TierLayout.dram, to: tier, reason: reason), plan: &plan)
             if move.done {
                 commit(move, now: now)
                 _policy.removed(id)

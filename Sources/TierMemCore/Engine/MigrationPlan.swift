@@ -56,20 +56,20 @@ public struct MigrationPlan: Sendable {
 public protocol TierExecutor {
     /// Executes `plan.moves` in order, setting `done` and `costNs` on each. A move that cannot be
     /// done (the target tier refused it: ENOSPC, a full pool) stays `done == false`; the
-    /// controller then tries another tier. `table` is the state before the plan.
-    mutating func execute(_ plan: inout MigrationPlan, table: PageTable)
+    /// controller then tries another tier.
+    mutating func execute(_ plan: inout MigrationPlan)
 
     /// Executes one move and returns it with `done` and `costNs` set: the controller's common
     /// case (a page-in, a demotion). `plan` is scratch space the default implementation runs the
     /// move through; an executor may answer directly instead, as the replay's does.
-    mutating func executeOne(_ move: Migration, plan: inout MigrationPlan, table: PageTable) -> Migration
+    mutating func executeOne(_ move: Migration, plan: inout MigrationPlan) -> Migration
 }
 
 extension TierExecutor {
     @inlinable
-    public mutating func executeOne(_ move: Migration, plan: inout MigrationPlan, table: PageTable) -> Migration {
+    public mutating func executeOne(_ move: Migration, plan: inout MigrationPlan) -> Migration {
         plan.setSingle(move)
-        execute(&plan, table: table)
+        execute(&plan)
         return plan.moves[0]
     }
 }

@@ -116,13 +116,19 @@ public struct PageTable {
             _compressedBytesUsed -= compressedSize(id, ratio: ratio)
         default: break
         }
-        if newTier != Self.absent { precondition(hasRoom(newTier, for: id, ratio: ratio), "tier \(newTier) is full") }
+        // The capacity invariant, checked on the count just changed (not through `hasRoom`: a
+        // call on `self` here copies the whole table, on every page-in and demotion).
         switch newTier {
-        case TierLayout.dram: dramCount += 1
-        case TierLayout.pmem: pmemCount += 1
+        case TierLayout.dram:
+            dramCount += 1
+            precondition(dramCount <= layout.dramPages, "DRAM is full")
+        case TierLayout.pmem:
+            pmemCount += 1
+            precondition(pmemCount <= layout.pmemPages, "PMEM is full")
         case TierLayout.compressed:
             compressedCount += 1
             _compressedBytesUsed += compressedSize(id, ratio: ratio)
+            precondition(_compressedBytesUsed <= layout.compressedBytes, "the compressed pool is full")
         default: break
         }
         tier[i] = newTier
