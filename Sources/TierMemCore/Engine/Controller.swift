@@ -293,7 +293,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
 
     /// Frees a DRAM frame for `incoming` if none is free above the min watermark, demoting
     /// synchronously (direct reclaim). `bypass` means the policy chose to leave `incoming` out.
-    @inlinable mutating func makeRoom(for incoming: PageID, _ context: AccessContext) throws(ControllerError) -> (bypass: Bool, stallNs: Double) {
+    @inlinable @inline(__always) mutating func makeRoom(for incoming: PageID, _ context: AccessContext) throws(ControllerError) -> (bypass: Bool, stallNs: Double) {
         var stall = 0.0
         var demoted = false
         defer {
@@ -390,7 +390,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     }
 
     /// Demotes DRAM page `id` to the best slower tier with room; returns the executor's cost.
-    @inlinable mutating func demote(_ id: PageID, reason: MigrationReason, now: UInt64) throws(ControllerError) -> Double {
+    @inlinable @inline(__always) mutating func demote(_ id: PageID, reason: MigrationReason, now: UInt64) throws(ControllerError) -> Double {
         precondition(_table.tier[Int(id)] == TierLayout.dram, "policy \(Policy.name) offered page \(id), which is not in DRAM")
         let tiers = lowerTiers(for: id)
         for k in 0..<2 {

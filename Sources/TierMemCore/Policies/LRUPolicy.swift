@@ -11,13 +11,13 @@ public struct LRUPolicy: PlacementPolicy {
 
     @inlinable
     public mutating func pagesExist(_ count: Int) { lists.grow(to: count) }
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func admitted(_ id: PageID, _ access: AccessContext) { lists.pushFront(id, list: 0) }
     @inlinable
     public mutating func hit(_ id: PageID, _ access: AccessContext) { lists.moveToFront(id, list: 0) }
     @inlinable
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? { lists.tail(0) }
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func removed(_ id: PageID) { lists.remove(id) }
     @inlinable
     public mutating func freed(_ id: PageID) { lists.remove(id) }
