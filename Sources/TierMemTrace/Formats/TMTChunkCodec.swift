@@ -58,6 +58,7 @@ public enum TMTChunkCodec {
         payload: UnsafePointer<UInt8>, payloadLength: Int, count: Int, addressShift: Int,
         into output: UnsafeMutablePointer<TraceEvent>
     ) -> DecodeFailure? {
+        precondition((0...maxAddressShift).contains(addressShift), "address shift \(addressShift) is out of range")
         var i = 0
         var units: UInt64 = 0
         var time: UInt64 = 0
@@ -106,7 +107,7 @@ public enum TMTChunkCodec {
             output[r] = TraceEvent(
                 time: time,
                 operation: TraceOperation(rawValue: UInt8(truncatingIfNeeded: key >> TMTFormat.operationShift) & 3)!,
-                address: units << shift, size: size)
+                address: units &<< shift, size: size)  // shift <= maxAddressShift (above)
         }
         if i != payloadLength {
             return DecodeFailure(record: count, reason: "\(payloadLength - i) bytes left over after the last record")
