@@ -35,9 +35,10 @@ final class ArraySource: TraceEventSource {
 
 /// Replays `events` with `policy` and `tiers`.
 func replay(_ events: [TraceEvent], policy: String, tiers: String, config: ControllerConfig = ControllerConfig(),
-            pmem: PMEMAccess = .direct, header: TraceHeader = TraceHeader()) throws -> ReplayResult {
+            pmem: PMEMAccess = .direct, header: TraceHeader = TraceHeader(), options: [String: Double] = [:]) throws -> ReplayResult {
     let profile = try TraceProfile.measure(ArraySource(events, header: header), withNextUse: try PolicyCatalog.policy(named: policy).needsFuture)
     var settings = ReplaySettings(tiers: try TierSpec(parsing: tiers), policy: policy)
+    settings.policyOptions.values = options
     settings.controller = config
     settings.pmemAccess = pmem
     return try PolicyCatalog.replay(source: ArraySource(events, header: header), profile: profile, name: "test", settings: settings)

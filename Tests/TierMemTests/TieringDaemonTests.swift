@@ -119,6 +119,12 @@ struct TieringDaemonTests {
         #expect { try heap.startDaemon(LRUPolicy.self, configuration: noInterval) } throws: { error in
             "\(error)".contains("pageInIntervalNanoseconds")
         }
+        // A live fault has already brought the page in: the replay's admission cannot run live.
+        var bypass = DaemonConfiguration()
+        bypass.policyOptions.values["bypass"] = 0.25
+        #expect { try heap.startDaemon(PredictivePolicy.self, configuration: bypass) } throws: { error in
+            "\(error)".contains("bypass=0.25 is for replays")
+        }
     }
 
     @Test("the predictive policy runs as the daemon and forecasts")

@@ -11,12 +11,21 @@ extension TieredHeap {
         let layout = TierLayout(
             pageSize: arena.pageSize, dramPages: arena.dramCapacityPages, pmemPages: stats.pmemCapacityPages,
             compressedBytes: UInt64(stats.compressedCapacityPages * arena.pageSize), codec: arena.defaultCodec, pmemAccess: .paged)
+        var options = configuration.policyOptions
+        if Policy.self == PredictivePolicy.self {
+            // A live fault has brought the page into DRAM before the daemon hears of it: leaving it
+            // out (the replay's bypass) is not possible here.
+            if let bypass = options.values["bypass"], bypass != 0 {
+                throw LiveArenaError.configuration("policy predictive: option bypass=\(bypass) is for replays; a live fault has already brought the page into DRAM (use 0)")
+            }
+            options.values["bypass"] = 0
+        }
         let instance: Policy
         do {
             if let model = configuration.model, Policy.self == PredictivePolicy.self {
-                instance = try PredictivePolicy(layout: layout, options: configuration.policyOptions, model: model) as! Policy
+                instance = try PredictivePolicy(layout: layout, options: options, model: model) as! Policy
             } else {
-                instance = try Policy(layout: layout, options: configuration.policyOptions)
+                instance = try Policy(layout: layout, options: options)
             }
         } catch {
             throw LiveArenaError.configuration("policy \(Policy.name): \(error)")
