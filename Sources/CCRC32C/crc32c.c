@@ -29,7 +29,9 @@ uint32_t tm_crc32c_hardware_update(uint32_t crc, const void *bytes, size_t lengt
     return ~c32;
 }
 
-#elif defined(__aarch64__) && defined(__linux__)
+#elif defined(__aarch64__) && defined(__linux__) && defined(__ARM_FEATURE_CRC32)
+// Only where the compiler already targets the CRC extension: older clang declares the
+// intrinsics in arm_acle.h only then.
 #include <arm_acle.h>
 #include <asm/hwcap.h>
 #include <sys/auxv.h>
@@ -38,7 +40,6 @@ int tm_crc32c_hardware_available(void) {
     return (getauxval(AT_HWCAP) & HWCAP_CRC32) ? 1 : 0;
 }
 
-__attribute__((target("crc")))
 uint32_t tm_crc32c_hardware_update(uint32_t crc, const void *bytes, size_t length) {
     const unsigned char *p = bytes;
     uint32_t c = ~crc;

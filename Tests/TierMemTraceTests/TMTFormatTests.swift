@@ -14,7 +14,9 @@ import Testing
     /// The CPU's instruction and the tables agree on every length and alignment (the tables are
     /// the reference where the instruction is missing).
     @Test func crc32cHardwareAndSoftwareAgree() {
-        #expect(CRC32C.usesHardware, "this x86-64 machine has SSE4.2: the instruction should be in use")
+        #if arch(x86_64)
+        #expect(CRC32C.usesHardware, "every x86-64 CPU this runs on has SSE4.2: the instruction should be in use")
+        #endif
         var generator = TraceRandom(seed: 42)
         let data = (0..<4_133).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         data.withUnsafeBytes { bytes in

@@ -6,11 +6,6 @@ extension TieredHeap {
     /// tiers and `configuration.policyOptions`; the predictive policy warm-starts from
     /// `configuration.model` when given). Replaces a running daemon.
     public func startDaemon<Policy: PlacementPolicy>(_ policy: Policy.Type, configuration: DaemonConfiguration = DaemonConfiguration()) throws {
-        stopDaemon()
-        let stats = arena.stats()
-        let layout = TierLayout(
-            pageSize: arena.pageSize, dramPages: arena.dramCapacityPages, pmemPages: stats.pmemCapacityPages,
-            compressedBytes: UInt64(stats.compressedCapacityPages * arena.pageSize), codec: arena.defaultCodec, pmemAccess: .paged)
         var options = configuration.policyOptions
         if Policy.self == PredictivePolicy.self {
             // A live fault has brought the page into DRAM before the daemon hears of it: leaving it
@@ -20,6 +15,11 @@ extension TieredHeap {
             }
             options.values["bypass"] = 0
         }
+        stopDaemon()
+        let stats = arena.stats()
+        let layout = TierLayout(
+            pageSize: arena.pageSize, dramPages: arena.dramCapacityPages, pmemPages: stats.pmemCapacityPages,
+            compressedBytes: UInt64(stats.compressedCapacityPages * arena.pageSize), codec: arena.defaultCodec, pmemAccess: .paged)
         let instance: Policy
         do {
             if let model = configuration.model, Policy.self == PredictivePolicy.self {

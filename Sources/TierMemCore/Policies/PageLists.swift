@@ -103,6 +103,7 @@ public struct PageLists {
         // by this type, so only `id` is checked (`nodes[i]` above).
         let head = heads[list]
         if head == id { return }
+        precondition(node.previous != Self.none, "page \(id) is in list \(list) but neither its head nor linked")
         let links = nodes.buffer
         links[Int(node.previous)].next = node.next
         if node.next != Self.none { links[Int(node.next)].previous = node.previous } else { tails[list] = node.previous }

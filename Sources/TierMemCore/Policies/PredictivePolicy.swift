@@ -12,9 +12,10 @@ import TierMemModel
 /// it has been idle); among the pages at the cold end of an LRU list, the one predicted to be
 /// needed last goes first.
 ///
-/// Admission: a page that faults while DRAM has no free frame is let in (at the price of a
-/// direct-reclaim demotion) only if it is expected back well before that victim; otherwise it is
-/// served from its tier and left there. The forecast keeps frames free for the page-ins it
+/// Admission: a page that needs a frame while free DRAM is at the min watermark (a fault, or a
+/// new page) is let in, at the price of a direct-reclaim demotion, only if it is expected back
+/// well before that victim; otherwise it is served from (or placed in) a slower tier and left
+/// there. The forecast keeps frames free for the page-ins it
 /// expects; this keeps the ones it did not expect from stalling. Replays only (`bypass` option):
 /// a live fault has already brought the page in.
 public struct PredictivePolicy: PlacementPolicy {
@@ -35,9 +36,9 @@ public struct PredictivePolicy: PlacementPolicy {
     @usableFromInline let candidates: Int
     @usableFromInline let margin: Double
     @usableFromInline let maxAheadPages: Int
-    /// Admission (`bypass` option): a page that faults while DRAM has no free frame stays in its
-    /// tier unless it is expected back sooner than this share of the best victim's expected wait.
-    /// 0 admits every page.
+    /// Admission (`bypass` option): a page that needs a frame while free DRAM is at the min
+    /// watermark stays out unless it is expected back sooner than this share of the best victim's
+    /// expected wait. 0 admits every page.
     @usableFromInline let bypassFactor: Double
     public private(set) var forecaster: PressureForecaster
     private var previous = EngineCounters()
@@ -115,13 +116,13 @@ public struct PredictivePolicy: PlacementPolicy {
 
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? {
         var best: PageID?
-        var latest = -Double.infinity
+        var bestNext = -Double.infinity
         var candidate = lists.tail(0)
         var looked = 0
         while let id = candidate, looked < candidates {
             let next = predictedNextAccess(id)
-            if next > latest {
-                latest = next
+            if next > bestNext {
+                bestNext = next
                 best = id
             }
             candidate = lists.before(id)
@@ -134,7 +135,7 @@ public struct PredictivePolicy: PlacementPolicy {
         // the true future and a factor of 1; the default 0.25 was chosen on the shipped traces,
         // README). The page is not admitted, so its access is recorded here.
         if bypassFactor > 0, let incoming, let access, best != nil,
-           expectedReturn(incoming, access) - Double(access.now) > bypassFactor * (latest - Double(access.now)) {
+           expectedReturn(incoming, access) - Double(access.now) > bypassFactor * (bestNext - Double(access.now)) {
             touch(incoming, access)
             return incoming
         }

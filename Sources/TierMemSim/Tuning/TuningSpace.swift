@@ -211,6 +211,9 @@ public struct TuningSpace: Sendable {
             case .policyOption(_, let key): options[key] = value
             }
         }
+        // A profile steers the live heap too, where a fault has already brought its page in: tune
+        // the predictive policy without the replay-only admission.
+        if candidate.policy == PredictivePolicy.name { options["bypass"] = 0 }
         settings.policyOptions = PolicyOptions(options)
         if let problem = settings.controller.problem() { throw TuningError("candidate \(candidate): \(problem)") }
         return settings
