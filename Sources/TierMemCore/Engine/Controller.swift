@@ -307,7 +307,11 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
                 if _table.freeDRAMPages > 0 { break }
                 return (true, stall)
             }
-            if victim == incoming { return (true, stall) }
+            if victim == incoming {
+                // Left out, but a frame this loop already freed is used rather than wasted.
+                if demoted && _table.freeDRAMPages > 0 { break }
+                return (true, stall)
+            }
             stall += try demote(victim, reason: .directReclaim, now: context.now)
             _counters.directReclaimDemotions += 1
             demoted = true
