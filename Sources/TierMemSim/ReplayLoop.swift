@@ -102,8 +102,10 @@ struct ReplayLoop<P: PlacementPolicy> {
         }
     }
 
+    /// `mutating` though it changes nothing here: a non-mutating call from `replay` copies the
+    /// whole loop (about 1 KB) first, on every access of a training replay.
     @inline(never)
-    private func recordWindow(_ recorder: PressureWindowRecorder) {
+    private mutating func recordWindow(_ recorder: PressureWindowRecorder) {
         recorder.tick(counters: controller.counters, dramPages: dramCapacity - controller.table.freeDRAMPages, dramCapacity: dramCapacity)
     }
 
