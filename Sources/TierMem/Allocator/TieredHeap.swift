@@ -268,11 +268,8 @@ final class CentralList: @unchecked Sendable {
     private var addresses: [UInt] = []
     private let lock = PosixMutex()
 
-
     func withLock<T>(_ body: (inout [UInt]) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&addresses)
+        lock.withLock { body(&addresses) }
     }
 }
 

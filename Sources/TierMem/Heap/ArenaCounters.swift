@@ -45,7 +45,6 @@ final class ArenaCounters: @unchecked Sendable {
     private var clockHand = 0
     private let lock = PosixMutex()
 
-
     func add(_ field: WritableKeyPath<Values, Int>, _ amount: Int = 1) {
         lock.lock()
         values[keyPath: field] += amount

@@ -72,12 +72,29 @@ public struct PredictivePolicy: PlacementPolicy {
         stamp.extend(to: count, with: 0)
     }
 
+    /// The gap since the page's previous access, if this access has one.
+    @inlinable
+    static func observedGap(_ access: AccessContext) -> Float? {
+        access.previousAccess != 0 && access.now > access.previousAccess ? Float(access.now - access.previousAccess) : nil
+    }
+
+    /// The page's moving-average gap once `observed` is counted.
+    @inlinable
+    func gap(of id: PageID, counting observed: Float) -> Float {
+        let g = gap[Int(id)]
+        return g == 0 ? observed : 0.5 * g + 0.5 * observed
+    }
+
+    /// The gap a page with moving-average gap `g` is expected to leave (twice the mean for a page
+    /// seen once).
+    @inlinable
+    func expectedGap(_ g: Float) -> Double { g > 0 ? Double(g) : 2 * max(meanGap, 1) }
+
     @inlinable
     mutating func touch(_ id: PageID, _ access: AccessContext) {
         let i = Int(id)
-        if access.previousAccess != 0 && access.now > access.previousAccess {
-            let observed = Float(access.now - access.previousAccess)
-            gap[i] = gap[i] == 0 ? observed : 0.5 * gap[i] + 0.5 * observed
+        if let observed = Self.observedGap(access) {
+            gap[i] = gap(of: id, counting: observed)
             meanGap += (Double(observed) - meanGap) * 0.001
         }
         last[i] = access.now
@@ -108,10 +125,9 @@ public struct PredictivePolicy: PlacementPolicy {
     /// the longer it has been idle, the later it is expected (now plus its idle time).
     @inlinable
     func predictedNextAccess(_ id: PageID) -> Double {
-        let g = gap[Int(id)]
-        let expectedGap = g > 0 ? Double(g) : 2 * max(meanGap, 1)
+        let expected = expectedGap(gap[Int(id)])
         let idle = Double(latest) - Double(last[Int(id)])
-        return idle > 2 * expectedGap ? Double(latest) + idle : Double(last[Int(id)]) + expectedGap
+        return idle > 2 * expected ? Double(latest) + idle : Double(last[Int(id)]) + expected
     }
 
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? {
@@ -145,12 +161,8 @@ public struct PredictivePolicy: PlacementPolicy {
     /// When a page being accessed now is expected back, counting this access's gap.
     @inlinable
     func expectedReturn(_ id: PageID, _ access: AccessContext) -> Double {
-        var g = gap[Int(id)]
-        if access.previousAccess != 0 && access.now > access.previousAccess {
-            let observed = Float(access.now - access.previousAccess)
-            g = g == 0 ? observed : 0.5 * g + 0.5 * observed
-        }
-        return Double(access.now) + (g > 0 ? Double(g) : 2 * max(meanGap, 1))
+        let g = Self.observedGap(access).map { gap(of: id, counting: $0) } ?? gap[Int(id)]
+        return Double(access.now) + expectedGap(g)
     }
 
     public mutating func removed(_ id: PageID) { lists.remove(id) }
