@@ -1,5 +1,3 @@
-import Foundation
-
 /// Which features the forecaster derives from the window signals.
 public struct FeatureSettings: Codable, Equatable, Sendable {
     /// The signals features are made of (names from `PressureSignals.names`).
@@ -10,8 +8,13 @@ public struct FeatureSettings: Codable, Equatable, Sendable {
     public var differences = true
     /// Exponentially weighted averages of each signal, one per smoothing factor.
     public var ewmaAlphas = [0.2]
-    /// A period in windows for sine and cosine features (0 = none).
+    /// A period in windows (0 = none): the page-ins one period before each forecast window,
+    /// and one window either side, are features (the seasonal-naive forecast, learned). Needs
+    /// at least horizon + 2 windows, so that every such window is already past.
     public var period = 0
+
+    /// The longest period: its ring of page-ins is 8 bytes a window.
+    public static let maxPeriod = 65_536
 
     public init() {}
 
@@ -19,15 +22,16 @@ public struct FeatureSettings: Codable, Equatable, Sendable {
     public func problem() -> String? {
         guard !signals.isEmpty else { return "at least one signal is needed" }
         if let unknown = signals.first(where: { !PressureSignals.names.contains($0) }) { return "unknown signal '\(unknown)'; expected \(PressureSignals.names.joined(separator: ", "))" }
+        if Set(signals).count < signals.count { return "a signal is named twice in \(signals.joined(separator: ","))" }
         guard (1...32).contains(lags) else { return "lags must be from 1 to 32" }
         guard ewmaAlphas.allSatisfy({ $0 > 0 && $0 <= 1 }) else { return "EWMA factors must be above 0 and at most 1" }
-        guard period >= 0 else { return "the period must be 0 (none) or more windows" }
+        guard (0...Self.maxPeriod).contains(period) else { return "the period must be from 0 (none) to \(Self.maxPeriod) windows" }
         return nil
     }
 }
 
-/// Turns a stream of window signals into feature vectors: lags, differences, EWMAs, periodic
-/// terms and a constant. Keeps only what the lags need, in buffers reused from window to window
+/// Turns a stream of window signals into feature vectors: lags, differences, EWMAs, seasonal
+/// page-ins and a constant. Keeps only what the lags need, in buffers reused from window to window
 /// (the forecaster's update must not allocate).
 public struct FeatureBuilder: Sendable {
     public let settings: FeatureSettings
@@ -40,15 +44,22 @@ public struct FeatureBuilder: Sendable {
     private var features: [Double]
     private var windows = 0
     private let selected: [Int]
+    /// The page-ins of the last `period + 1` windows, a ring indexed by window number, and the
+    /// lags (in windows) of the seasonal features: one period before windows t … t+horizon+1.
+    private var seasonalHistory: [Double]
+    private let seasonalLags: [Int]
     /// Features per vector (the length of `names`), computed once.
     public let count: Int
 
-    public init(settings: FeatureSettings) {
+    /// `horizon`: the windows ahead the features are for (the seasonal features cover them).
+    public init(settings: FeatureSettings, horizon: Int) {
         self.settings = settings
+        seasonalLags = settings.period > 0 ? (0...horizon + 1).map { settings.period - $0 } : []
+        seasonalHistory = [Double](repeating: 0, count: settings.period > 0 ? settings.period + 1 : 0)
         selected = settings.signals.compactMap { PressureSignals.names.firstIndex(of: $0) }
         let signals = selected.count
         count = signals * (settings.lags + (settings.differences ? 1 : 0) + settings.ewmaAlphas.count)
-            + (settings.period > 0 ? 2 : 0) + 1
+            + seasonalLags.count + 1
         rows = max(settings.lags, settings.differences ? 2 : 1)
         history = [Double](repeating: 0, count: signals * rows)
         ewmas = [Double](repeating: 0, count: signals * settings.ewmaAlphas.count)
@@ -62,7 +73,7 @@ public struct FeatureBuilder: Sendable {
         for lag in 0..<settings.lags { names += signals.map { lag == 0 ? $0 : "\($0)[t-\(lag)]" } }
         if settings.differences { names += signals.map { "Δ\($0)" } }
         for alpha in settings.ewmaAlphas { names += signals.map { "ewma\(alpha)(\($0))" } }
-        if settings.period > 0 { names += ["sin(2πt/\(settings.period))", "cos(2πt/\(settings.period))"] }
+        names += seasonalLags.map { "page_ins[t-\($0)]" }
         return names + ["bias"]
     }
 
@@ -96,11 +107,15 @@ public struct FeatureBuilder: Sendable {
                 f += 1
             }
         }
-        if settings.period > 0 {
-            let angle = 2 * Double.pi * Double(windows % settings.period) / Double(settings.period)
-            features[f] = sin(angle)
-            features[f + 1] = cos(angle)
-            f += 2
+        if !seasonalLags.isEmpty {
+            let ring = seasonalHistory.count
+            let pageIns = signals.pageIns.isFinite ? signals.pageIns : 0
+            seasonalHistory[windows % ring] = pageIns
+            // Before a whole period has passed, a missing window repeats the current one.
+            for lag in seasonalLags {
+                features[f] = lag <= windows ? seasonalHistory[(windows - lag) % ring] : pageIns
+                f += 1
+            }
         }
         features[f] = 1
         windows += 1

@@ -92,7 +92,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
             throw fail(error.reason)
         }
         if let problem = model.settings.problem() { throw fail("field 'settings': \(problem)") }
-        let expected = FeatureBuilder(settings: model.settings.features).names
+        let expected = FeatureBuilder(settings: model.settings.features, horizon: model.settings.horizon).names
         guard model.featureNames == expected else {
             throw fail("field 'featureNames': \(model.featureNames.count) names do not match the \(expected.count) the settings make")
         }

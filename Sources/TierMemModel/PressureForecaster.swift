@@ -27,6 +27,9 @@ public struct ForecasterSettings: Codable, Equatable, Sendable {
         guard forgetting > 0.5, forgetting <= 1 else { return "the forgetting factor must be above 0.5 and at most 1" }
         guard ridge > 0, ridge.isFinite else { return "the ridge must be above 0" }
         guard stepSize > 0, stepSize < 2 else { return "the NLMS step size must be above 0 and below 2" }
+        guard features.period == 0 || features.period >= horizon + 2 else {
+            return "the period must be 0 (none) or at least the horizon + 2 (\(horizon + 2)) windows, so that a period before every forecast window is past"
+        }
         return features.problem()
     }
 }
@@ -55,7 +58,7 @@ public struct PressureForecaster: Sendable {
     public init(settings: ForecasterSettings) {
         precondition(settings.problem() == nil, settings.problem() ?? "")
         self.settings = settings
-        builder = FeatureBuilder(settings: settings.features)
+        builder = FeatureBuilder(settings: settings.features, horizon: settings.horizon)
         let n = builder.count
         scaler = OnlineScaler(features: n)
         recentFeatures = [Double](repeating: 0, count: settings.horizon * n)

@@ -118,6 +118,33 @@ struct Noise {
         }
     }
 
+    /// A one-window burst every 20 windows over noise (a phase change repeating): lags and
+    /// averages cannot see it coming; the seasonal page-ins, one period back, can.
+    @Test func aPeriodForecastsARecurringBurst() {
+        func burstForecasts(period: Int) -> (burst: [Double], calm: Double) {
+            var settings = ForecasterSettings()
+            settings.features.period = period
+            var forecaster = PressureForecaster(settings: settings)
+            var noise = Noise(state: 9)
+            var made: [[Double]] = []
+            for t in 0..<400 { made.append(forecaster.observe(signals((t % 20 == 19 ? 700 : 300) + 10 * noise.next()))) }
+            // Window 399 is a burst: the forecasts made 1, 3 and 5 windows before it.
+            return ([made[398][0], made[396][2], made[394][4]], made[390][0])
+        }
+        let seasonal = burstForecasts(period: 20)
+        #expect(seasonal.burst.allSatisfy { abs($0 - 700) < 100 }, "forecasts for the burst: \(seasonal.burst)")
+        #expect(abs(seasonal.calm - 300) < 50, "forecast for a calm window: \(seasonal.calm)")
+        let plain = burstForecasts(period: 0)
+        #expect(plain.burst.allSatisfy { $0 < 450 }, "without the period: \(plain.burst)")
+        var settings = ForecasterSettings()
+        settings.features.period = 6  // horizon 5: the window one period before t+5 is t−1, but t+6's would be t
+        #expect(settings.problem()?.contains("at least the horizon + 2") == true)
+        settings.features.period = 7
+        #expect(settings.problem() == nil)
+        #expect(FeatureBuilder(settings: settings.features, horizon: 5).names.suffix(8) ==
+                ["page_ins[t-7]", "page_ins[t-6]", "page_ins[t-5]", "page_ins[t-4]", "page_ins[t-3]", "page_ins[t-2]", "page_ins[t-1]", "bias"])
+    }
+
     @Test func learnsAPeriodicSignalBetterThanLastValue() {
         var settings = ForecasterSettings()
         settings.features.period = 8

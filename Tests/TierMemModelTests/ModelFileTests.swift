@@ -46,6 +46,8 @@ import Testing
             ("missing field 'settings.horizon'", { nested(&$0, "settings") { $0["horizon"] = nil } }),
             ("field 'settings': the horizon must be from 1 to 64", { nested(&$0, "settings") { $0["horizon"] = 0 } }),
             ("field 'settings': the forgetting factor", { nested(&$0, "settings") { $0["forgetting"] = 1.5 } }),
+            ("field 'settings': the period must be 0 (none) or at least the horizon + 2", { nested(&$0, "settings") { nested(&$0, "features") { $0["period"] = 3 } } }),
+            ("field 'settings': the period must be from 0 (none) to 65536", { nested(&$0, "settings") { nested(&$0, "features") { $0["period"] = 1 << 40 } } }),
             ("field 'settings.windowLength': expected", { nested(&$0, "settings") { $0["windowLength"] = "long" } }),
             ("field 'featureNames'", { $0["featureNames"] = ["x"] }),
             ("field 'scaler': expected", { nested(&$0, "scaler") { $0["mean"] = [1.0] } }),

@@ -67,8 +67,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Lagged windows per signal.")
     var lags = 3
 
-    @Option(help: "Period in windows for sine/cosine features (0 = none).")
+    @Option(help: "Period in windows of recurring demand (0 = none): the page-ins one period before each forecast window become features. At least --horizon + 2.")
     var period = 0
+
+    @Option(help: "Comma-separated signals the features are made of, from: \(PressureSignals.names.joined(separator: ", ")).")
+    var signals = FeatureSettings().signals.joined(separator: ",")
 
     @Option(help: "Tiers of the replay that produces the windows.")
     var tiers = ReplaySettings.defaultTiers
@@ -84,6 +87,7 @@ struct TrainCommand: ParsableCommand {
         s.ridge = ridge
         s.features.lags = lags
         s.features.period = period
+        s.features.signals = signals.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         if let problem = s.problem() { throw ValidationError(problem) }
         return s
     }
