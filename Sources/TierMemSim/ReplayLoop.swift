@@ -14,6 +14,7 @@ struct ReplayLoop<P: PlacementPolicy> {
     /// The position of each access's next use, for an oracle policy; empty otherwise.
     let nextUse: [UInt32]
     let recorder: PressureWindowRecorder?
+    var hasExtras: Bool { recorder != nil || !nextUse.isEmpty }
     let dramCapacity: Int
     let sampleEvery: UInt64
     let progress: (UInt64) -> Void
@@ -46,9 +47,9 @@ struct ReplayLoop<P: PlacementPolicy> {
         self.progress = progress
     }
 
-    /// Replays `events` in order.
+    /// Replays `events` in order. `Mode` must match this loop's clock and extras.
     @inline(never)
-    mutating func replay(_ events: UnsafeBufferPointer<TraceEvent>) throws(ControllerError) {
+    mutating func replay<Mode: ReplayMode>(_ events: UnsafeBufferPointer<TraceEvent>, mode: Mode.Type) throws(ControllerError) {
         var now = self.now
         var position = self.position
         var modelled = self.modelled
@@ -62,11 +63,11 @@ struct ReplayLoop<P: PlacementPolicy> {
         let codec = self.codec
         let dramHitNs = costs.dramAccessNs
         // The modelled clock moves by each access's cost; the trace's own clock by its events.
-        let modelledClock = !nanosecondClock
+        let modelledClock = !Mode.traceClock
         let dramHitTicks = modelledClock ? UInt64(dramHitNs) : 0
         let hasFuture = !nextUse.isEmpty
         for event in events {
-            if nanosecondClock {
+            if Mode.traceClock {
                 if firstTime == nil { firstTime = event.time }
                 now = max(now, event.time &- firstTime! &+ 1)
             }
@@ -76,8 +77,11 @@ struct ReplayLoop<P: PlacementPolicy> {
                 let pages = event.pages(pageShift: pageShift)
                 var page = pages.lowerBound
                 while true {
-                    let next = hasFuture && nextUse[Int(position)] != .max ? UInt64(nextUse[Int(position)]) : .max
-                    recorder?.access(page: page)
+                    var next = UInt64.max
+                    if Mode.extras {
+                        if hasFuture && nextUse[Int(position)] != .max { next = UInt64(nextUse[Int(position)]) }
+                        recorder?.access(page: page)
+                    }
                     let outcome = try controller.access(page: page, isWrite: isWrite, now: now, position: position, nextUse: next)
                     if outcome.service == .dram {
                         // Most accesses: a constant cost (a DRAM hit never stalls), no conversion.
@@ -89,7 +93,7 @@ struct ReplayLoop<P: PlacementPolicy> {
                         if modelledClock { now &+= UInt64(cost) }
                     }
                     position &+= 1
-                    if let recorder { recordWindow(recorder) }
+                    if Mode.extras, let recorder { recordWindow(recorder) }
                     if position == nextSample { sample(at: position) }
                     if page == pages.upperBound { break }
                     page &+= 1
@@ -143,3 +147,18 @@ struct ReplayLoop<P: PlacementPolicy> {
         return cost
     }
 }
+
+/// What a replay does per access beyond the engine, fixed for the whole replay. `ReplayLoop`'s
+/// loop is specialised for each, so that the usual replay (modelled clock, no window recorder, no
+/// oracle) spends no instructions an access asking.
+protocol ReplayMode {
+    /// The clock is the trace's own (`ReplayLoop.nanosecondClock`).
+    static var traceClock: Bool { get }
+    /// A window recorder or an oracle's next-use table is attached (`ReplayLoop.hasExtras`).
+    static var extras: Bool { get }
+}
+
+enum ModelledClock: ReplayMode { static let traceClock = false, extras = false }
+enum ModelledClockWithExtras: ReplayMode { static let traceClock = false, extras = true }
+enum TraceClock: ReplayMode { static let traceClock = true, extras = false }
+enum TraceClockWithExtras: ReplayMode { static let traceClock = true, extras = true }

@@ -45,9 +45,18 @@ public enum ReplayRunner {
             var loop = ReplayLoop(controller: controller, layout: layout, costs: settings.costs, header: header, nextUse: profile.nextUse,
                                   recorder: recorder, sampleEvery: sampleEvery, progress: progress)
             var batch: [TraceEvent] = []
-            do {
+            func replayAll<Mode: ReplayMode>(_ mode: Mode.Type) throws {
                 while try source.nextBatch(into: &batch) {
-                    try batch.withUnsafeBufferPointer { events throws(ControllerError) in try loop.replay(events) }
+                    try batch.withUnsafeBufferPointer { events throws(ControllerError) in try loop.replay(events, mode: mode) }
+                }
+            }
+            do {
+                // Concrete types, so that each loop is specialised (an opened existential is not).
+                switch (loop.nanosecondClock, loop.hasExtras) {
+                case (false, false): try replayAll(ModelledClock.self)
+                case (false, true): try replayAll(ModelledClockWithExtras.self)
+                case (true, false): try replayAll(TraceClock.self)
+                case (true, true): try replayAll(TraceClockWithExtras.self)
                 }
             } catch let error as ControllerError {
                 throw ReplayError("at page access \(loop.position): \(error.reason)")
