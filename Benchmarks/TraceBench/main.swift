@@ -60,7 +60,7 @@ print("tiermem-bench \(quick ? "(quick) " : "")— \(Date()) — \(machine())")
 print("release build, one thread, best of \(runs) runs\n")
 
 var sink: UInt64 = 0
-func rate(_ records: Int, _ time: Double) -> String { String(format: "%.0f M records/s", Double(records) / time / 1e6) }
+func rate(_ records: Int, _ time: Double) -> String { String(format: "%.1f M records/s", Double(records) / time / 1e6) }
 
 if wanted("trace") {
     // 1. Decode speed on a page-level zipf trace.

@@ -13,7 +13,7 @@ public struct LRUPolicy: PlacementPolicy {
     public mutating func pagesExist(_ count: Int) { lists.grow(to: count) }
     @inlinable @inline(__always)
     public mutating func admitted(_ id: PageID, _ access: AccessContext) { lists.pushFront(id, list: 0) }
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func hit(_ id: PageID, _ access: AccessContext) { lists.moveToFront(id, list: 0) }
     @inlinable
     public mutating func victim(incoming: PageID?, _ access: AccessContext?) -> PageID? { lists.tail(0) }
