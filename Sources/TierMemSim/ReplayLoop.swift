@@ -88,9 +88,11 @@ struct ReplayLoop<P: PlacementPolicy> {
                         modelled += dramHitNs
                         now &+= dramHitTicks
                     } else {
-                        let cost = Self.missCost(outcome, isWrite: isWrite, costs: costs, codec: codec)
-                        modelled += cost
-                        if modelledClock { now &+= UInt64(cost) }
+                        // Its clock ticks come back converted: were the conversion here, the
+                        // compiler would share it with the hit's constant, and convert on every hit.
+                        let miss = Self.missCost(outcome, isWrite: isWrite, costs: costs, codec: codec)
+                        modelled += miss.ns
+                        if modelledClock { now &+= miss.ticks }
                     }
                     position &+= 1
                     if Mode.extras, let recorder { recordWindow(recorder) }
@@ -127,9 +129,10 @@ struct ReplayLoop<P: PlacementPolicy> {
         progress(position)
     }
 
-    /// Modelled time of an access not served from DRAM, ns. Not inlined: it is the miss path.
+    /// Modelled time of an access not served from DRAM, ns, and the same in whole clock ticks.
+    /// Not inlined: it is the miss path.
     @inline(never)
-    private static func missCost(_ outcome: AccessOutcome, isWrite: Bool, costs: CostModel, codec: CompressionCodec) -> Double {
+    private static func missCost(_ outcome: AccessOutcome, isWrite: Bool, costs: CostModel, codec: CompressionCodec) -> (ns: Double, ticks: UInt64) {
         var cost = outcome.stallNs
         switch outcome.service {
         case .dram:
@@ -144,7 +147,7 @@ struct ReplayLoop<P: PlacementPolicy> {
         case .newPage:
             cost += costs.newPageNs + (outcome.tier == TierLayout.dram ? costs.dramAccessNs : costs.pmemWriteNs)
         }
-        return cost
+        return (cost, UInt64(cost))
     }
 }
 

@@ -32,7 +32,8 @@ public struct TraceProfile: Sendable {
                 for page in event.pages(pageShift: shift) {
                     lowest = min(lowest, page)
                     highest = max(highest, page)
-                    let (id, _) = index.findOrInsert(page, nextID: index.count)
+                    let next = index.count  // ids in order of first use
+                    let (id, _) = index.findOrInsert(page, nextID: next)
                     if withNextUse { ids.append(id) }
                     profile.pageAccesses += 1
                 }

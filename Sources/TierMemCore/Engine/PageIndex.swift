@@ -93,15 +93,15 @@ public struct PageIndex {
     }
 
     /// The id of `page`, giving it id `nextID` if it has none; `inserted` tells which happened.
-    /// (An `Int`, converted only on insertion: a lookup, the common case, pays no conversion check.)
+    /// (Evaluated and converted only on insertion: a lookup, the common case, pays for neither.)
     @inlinable
-    public mutating func findOrInsert(_ page: UInt64, nextID: Int) -> (id: PageID, inserted: Bool) {
+    public mutating func findOrInsert(_ page: UInt64, nextID: @autoclosure () -> Int) -> (id: PageID, inserted: Bool) {
         let offset = page &- directBase
         if offset < directCount {
             if rangeIsIdentity { return (PageID(truncatingIfNeeded: offset), false) }  // the range is below `empty` (init)
             let id = direct[Int(offset)]
             if id != Self.empty { return (id, false) }
-            let newID = PageID(nextID)
+            let newID = PageID(nextID())
             direct[Int(offset)] = newID
             _count += 1
             return (newID, true)
@@ -111,7 +111,7 @@ public struct PageIndex {
         while true {
             let slot = slots[i]
             if slot.id == Self.empty {
-                let newID = PageID(nextID)
+                let newID = PageID(nextID())
                 slots[i] = Slot(key: page, id: newID)
                 _count += 1
                 hashedCount += 1
