@@ -183,7 +183,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         where tier != TierLayout.dram && tier != PageTable.absent && _table.hasRoom(tier, for: id, ratio: config.compressionRatio) {
             _policy.removed(id)
             _table.setTier(id, tier, ratio: config.compressionRatio)
-            _counters.directReclaimDemotions += 1
+            _counters.directReclaimDemotions &+= 1
             return
         }
     }
@@ -212,7 +212,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     }
 
     @inlinable mutating func firstTouch(_ id: PageID, page: UInt64, _ context: AccessContext) throws(ControllerError) -> AccessOutcome {
-        _counters.newPages += 1
+        _counters.newPages &+= 1
         var stall = 0.0
         let wanted = _policy.placeNewPage(id, page: page)
         if wanted == TierLayout.dram {
@@ -238,7 +238,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     }
 
     @inlinable mutating func fault(_ id: PageID, from tier: UInt8, _ context: AccessContext) throws(ControllerError) -> AccessOutcome {
-        if tier == TierLayout.pmem { _counters.pmemFaults += 1 } else { _counters.compressedFaults += 1 }
+        if tier == TierLayout.pmem { _counters.pmemFaults &+= 1 } else { _counters.compressedFaults &+= 1 }
         let room = Policy.migrates ? try makeRoom(for: id, context) : (bypass: true, stallNs: 0)
         var outcome = AccessOutcome(service: .fault, tier: tier, stallNs: room.stallNs)
         if !room.bypass {
@@ -247,14 +247,14 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
             if move.done {
                 commit(move, now: context.now)
                 _policy.admitted(id, context)
-                _counters.demandPromotions += 1
+                _counters.demandPromotions &+= 1
                 outcome.pagedInNs = move.costNs
                 wakeReclaimIfLow()
                 return outcome
             }
             _counters.failedMigrations += 1
         }
-        _counters.bypassedFaults += 1
+        _counters.bypassedFaults &+= 1
         outcome.bypassed = true
         return outcome
     }
@@ -298,7 +298,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         var demoted = false
         defer {
             if demoted {
-                _counters.directReclaimStalls += 1
+                _counters.directReclaimStalls &+= 1
                 _counters.directReclaimStallNs += stall
             }
         }
@@ -313,7 +313,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
                 return (true, stall)
             }
             stall += try demote(victim, reason: .directReclaim, now: context.now)
-            _counters.directReclaimDemotions += 1
+            _counters.directReclaimDemotions &+= 1
             demoted = true
         }
         return (false, stall)
@@ -424,15 +424,17 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         }
     }
 
-    /// Applies a completed move to the page table and the _counters.
+    /// Applies a completed move to the page table and the _counters. The counters of the miss
+    /// path add with wrapping, as the per-access ones do: each counts at most one a page access
+    /// (a page's bytes for `bytesMigrated`), far from 2^64, and the checks are instructions on every miss.
     @inlinable @inline(__always) mutating func commit(_ move: Migration, now: UInt64) {
         _table.setTier(move.id, move.to, ratio: config.compressionRatio)
-        if move.to == TierLayout.compressed { _counters.compressions += 1 }
-        if move.from == TierLayout.compressed { _counters.decompressions += 1 }
-        _counters.bytesMigrated += UInt64(layout.pageSize)
+        if move.to == TierLayout.compressed { _counters.compressions &+= 1 }
+        if move.from == TierLayout.compressed { _counters.decompressions &+= 1 }
+        _counters.bytesMigrated &+= UInt64(layout.pageSize)
         let previous = _table.recordMove(move.id, now: now, isDemotion: move.isDemotion)
         if previous.previous != 0 && previous.wasDemotion != move.isDemotion && now &- previous.previous <= config.pingPongWindowNs {
-            _counters.pingPongs += 1
+            _counters.pingPongs &+= 1
         }
     }
 

@@ -109,24 +109,26 @@ public struct PageTable {
         let i = Int(id)
         let old = tier[i]
         switch old {
-        case TierLayout.dram: dramCount -= 1
-        case TierLayout.pmem: pmemCount -= 1
+        case TierLayout.dram: dramCount &-= 1
+        case TierLayout.pmem: pmemCount &-= 1
         case TierLayout.compressed:
-            compressedCount -= 1
+            compressedCount &-= 1
             _compressedBytesUsed -= compressedSize(id, ratio: ratio)
         default: break
         }
         // The capacity invariant, checked on the count just changed (not through `hasRoom`: a
-        // call on `self` here copies the whole table, on every page-in and demotion).
+        // call on `self` here copies the whole table, on every page-in and demotion). The counts
+        // move with wrapping: a count falls only for a page in its tier, and rises to at most
+        // the capacity checked here.
         switch newTier {
         case TierLayout.dram:
-            dramCount += 1
+            dramCount &+= 1
             precondition(dramCount <= layout.dramPages, "DRAM is full")
         case TierLayout.pmem:
-            pmemCount += 1
+            pmemCount &+= 1
             precondition(pmemCount <= layout.pmemPages, "PMEM is full")
         case TierLayout.compressed:
-            compressedCount += 1
+            compressedCount &+= 1
             _compressedBytesUsed += compressedSize(id, ratio: ratio)
             precondition(_compressedBytesUsed <= layout.compressedBytes, "the compressed pool is full")
         default: break
