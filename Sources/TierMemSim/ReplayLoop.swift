@@ -50,6 +50,7 @@ struct ReplayLoop<P: PlacementPolicy> {
     /// Replays `events` in order. `Mode` must match this loop's clock and extras.
     @inline(never)
     mutating func replay<Mode: ReplayMode>(_ events: UnsafeBufferPointer<TraceEvent>, mode: Mode.Type) throws(ControllerError) {
+        precondition(Mode.traceClock == nanosecondClock && Mode.extras == hasExtras, "replay mode \(Mode.self) does not match the loop")
         var now = self.now
         var position = self.position
         var modelled = self.modelled
