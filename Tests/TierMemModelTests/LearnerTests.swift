@@ -145,6 +145,23 @@ struct Noise {
                 ["page_ins[t-7]", "page_ins[t-6]", "page_ins[t-5]", "page_ins[t-4]", "page_ins[t-3]", "page_ins[t-2]", "page_ins[t-1]", "bias"])
     }
 
+    @Test func thePeriodFinderFindsRecurringBurstsAndNotATrend() {
+        var noise = Noise(state: 4)
+        let bursts = (0..<300).map { ($0 % 20 == 7 ? 700 : 300) + 10 * noise.next() }
+        let found = PeriodFinder.dominantPeriod(bursts, lags: 7...100)
+        #expect(found?.period == 20, "\(String(describing: found))")
+        #expect((found?.autocorrelation ?? 0) > 0.5)
+        // A trend is most correlated at the shortest lag: no peak, no period.
+        #expect(PeriodFinder.dominantPeriod((0..<300).map { Double($0) + noise.next() }, lags: 7...100) == nil)
+        #expect(PeriodFinder.dominantPeriod([Double](repeating: 5, count: 300), lags: 7...100) == nil)
+        #expect(PeriodFinder.dominantPeriod((0..<300).map { _ in 10 * noise.next() }, lags: 7...100) == nil, "noise has no period")
+        #expect(PeriodFinder.dominantPeriod(Array(bursts.prefix(100)), lags: 7...100) == nil, "too short for the longest lag")
+        var laced = bursts
+        laced[50] = .nan
+        laced[51] = .infinity
+        #expect(PeriodFinder.dominantPeriod(laced, lags: 7...100)?.period == 20)
+    }
+
     @Test func learnsAPeriodicSignalBetterThanLastValue() {
         var settings = ForecasterSettings()
         settings.features.period = 8

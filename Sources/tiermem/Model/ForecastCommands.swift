@@ -122,6 +122,7 @@ struct TrainCommand: ParsableCommand {
             parts.append(WalkForward.evaluate(&walker, windows: windows, scoreFrom: split))
             for w in windows[split...] { final.observe(w) }
         }
+        if settings.features.period == 0 { suggestPeriods(series: series, splits: splits) }
         let errors = WalkForward.merge(parts)
         let provenance = ModelProvenance(traces: traces, windows: series.reduce(0) { $0 + $1.count },
                                          createdBy: "tiermem train " + CommandLine.arguments.dropFirst(2).joined(separator: " "), heldOut: errors)
@@ -129,6 +130,17 @@ struct TrainCommand: ParsableCommand {
         print("trained on \(Format.count(provenance.windows)) windows of \(window) page accesses from \(traces.count) trace(s); held-out errors (page-ins per window):")
         print(errorTable(errors))
         print("wrote \(out) (\(final.featureNames.count) features, \(final.stateBytes) bytes of state)")
+    }
+
+    /// Names the traces whose page-ins repeat (judged on the training part only), and the
+    /// `--period` that would give the forecaster the window a period back.
+    private func suggestPeriods(series: [[PressureSignals]], splits: [Int]) {
+        for (trace, (windows, split)) in zip(traces, zip(series, splits)) {
+            let longest = min(FeatureSettings.maxPeriod, split / 2 - 1)
+            guard horizon + 2 <= longest,
+                  let found = PeriodFinder.dominantPeriod(windows[..<split].map(\.pageIns), lags: (horizon + 2)...longest) else { continue }
+            print("note: \(trace): page-ins repeat every \(found.period) windows (autocorrelation \(String(format: "%.2f", found.autocorrelation)) in the training part); --period \(found.period) may help; compare the held-out errors")
+        }
     }
 }
 
