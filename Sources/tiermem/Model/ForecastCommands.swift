@@ -133,12 +133,15 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// Names the traces whose page-ins repeat (judged on the training part only), and the
-    /// `--period` that would give the forecaster the window a period back.
+    /// `--period` that would give the forecaster the window a period back. The search looks at
+    /// the last 16,384 training windows and periods up to 2,048 windows: at most about 3·10^7
+    /// multiplications a trace, however long.
     private func suggestPeriods(series: [[PressureSignals]], splits: [Int]) {
         for (trace, (windows, split)) in zip(traces, zip(series, splits)) {
-            let longest = min(FeatureSettings.maxPeriod, split / 2 - 1)
+            let recent = windows[max(0, split - 16_384)..<split].map(\.pageIns)
+            let longest = min(2_048, recent.count / 2 - 1)
             guard horizon + 2 <= longest,
-                  let found = PeriodFinder.dominantPeriod(windows[..<split].map(\.pageIns), lags: (horizon + 2)...longest) else { continue }
+                  let found = PeriodFinder.dominantPeriod(recent, lags: (horizon + 2)...longest) else { continue }
             print("note: \(trace): page-ins repeat every \(found.period) windows (autocorrelation \(String(format: "%.2f", found.autocorrelation)) in the training part); --period \(found.period) may help; compare the held-out errors")
         }
     }
