@@ -20,12 +20,18 @@ public struct FeatureSettings: Codable, Equatable, Sendable {
 
     /// Why these settings cannot work, or nil.
     public func problem() -> String? {
-        guard !signals.isEmpty else { return "at least one signal is needed" }
-        if let unknown = signals.first(where: { !PressureSignals.names.contains($0) }) { return "unknown signal '\(unknown)'; expected \(PressureSignals.names.joined(separator: ", "))" }
-        if Set(signals).count < signals.count { return "a signal is named twice in \(signals.joined(separator: ","))" }
+        if let problem = signalsProblem() { return problem }
         guard (1...32).contains(lags) else { return "lags must be from 1 to 32" }
         guard ewmaAlphas.allSatisfy({ $0 > 0 && $0 <= 1 }) else { return "EWMA factors must be above 0 and at most 1" }
         guard (0...Self.maxPeriod).contains(period) else { return "the period must be from 0 (none) to \(Self.maxPeriod) windows" }
+        return nil
+    }
+
+    /// Why `signals` cannot work, or nil (part of `problem`, apart so a caller can name its source).
+    public func signalsProblem() -> String? {
+        guard !signals.isEmpty else { return "at least one signal is needed" }
+        if let unknown = signals.first(where: { !PressureSignals.names.contains($0) }) { return "unknown signal '\(unknown)'; expected \(PressureSignals.names.joined(separator: ", "))" }
+        if Set(signals).count < signals.count { return "a signal is named twice in \(signals.joined(separator: ","))" }
         return nil
     }
 }

@@ -216,7 +216,20 @@ struct CLI {
         #expect(badTrain.stderr.contains("the horizon must be from 1 to 64"))
         let tooLong = try CLI.run(["train", trace, "--window", "100000", "-o", "\(dir)/x.json"])
         #expect(tooLong.stderr.contains("use a shorter --window"))
+        let unknownSignal = try CLI.run(["train", trace, "--signals", "page_ins,bogus", "-o", "\(dir)/x.json"])
+        #expect(unknownSignal.stderr.contains("--signals: unknown signal 'bogus'; expected page_ins, working_set"))
+        let twice = try CLI.run(["train", trace, "--signals", "page_ins,page_ins", "-o", "\(dir)/x.json"])
+        #expect(twice.stderr.contains("--signals: a signal is named twice in page_ins,page_ins"))
+        let shortPeriod = try CLI.run(["train", trace, "--period", "3", "-o", "\(dir)/x.json"])
+        #expect(shortPeriod.stderr.contains("the period must be 0 (none) or at least the horizon + 2 (7) windows"))
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/x.json"))
+
+        // The trace repeats every 6,000 events, 12 windows of 500: train finds it and says so.
+        #expect(train.stdout.contains("page-ins repeat every 12 windows"), "\(train.stdout)")
+        let seasonal = try CLI.run(["train", trace, "--window", "500", "--period", "12", "--signals", "page_ins", "-o", "\(dir)/s.json"])
+        #expect(seasonal.status == 0, "\(seasonal.stderr)")
+        #expect(!seasonal.stdout.contains("repeat every"), "no suggestion once a period is given")
+        #expect(try CLI.run(["model", "inspect", "\(dir)/s.json"]).stdout.contains("period 12"))
     }
 }
 

@@ -88,6 +88,7 @@ struct TrainCommand: ParsableCommand {
         s.features.lags = lags
         s.features.period = period
         s.features.signals = signals.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if let problem = s.features.signalsProblem() { throw ValidationError("--signals: \(problem)") }
         if let problem = s.problem() { throw ValidationError(problem) }
         return s
     }
