@@ -138,7 +138,6 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         // Wrapping adds on the per-access counters: 2^64 accesses cannot happen, and the checks
         // are instructions on every access.
         _counters.accesses &+= 1
-        if isWrite { _counters.writes &+= 1 }
         var context = AccessContext(now: now, isWrite: isWrite, position: position, nextUse: nextUse)
         if Policy.usesAccessStatistics {
             context.previousAccess = _table.lastAccess[i]
@@ -147,6 +146,10 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         }
         untilEpoch &-= 1
         if untilEpoch == 0 { try epoch(now: now) }
+        // Without a branch: reads and writes interleave at random, so a branch on them would be
+        // mispredicted often. After the epoch's branch, so that it is not paired with `accesses`
+        // into one vector add (which stalls reading what the miss path stored a word at a time).
+        _counters.writes &+= isWrite ? 1 : 0
 
         let tier = _table.tier[i]
         if tier == TierLayout.dram {
