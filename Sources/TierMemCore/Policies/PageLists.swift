@@ -2,39 +2,71 @@
 /// list at a time. LRU, ARC and S3-FIFO keep their queues here. A page's links and list sit in
 /// one 12-byte node, so relinking a page touches one cache line of it, not three. No allocation
 /// per operation; every operation is O(1). Storage is shared by copies (`PageArray`).
+///
+/// Each list is a ring through a sentinel node of its own: the sentinel's `next` is the head and
+/// its `previous` the tail, and an empty list's sentinel links to itself. So no link is ever
+/// "none", and relinking a page needs no branch on whether it is at an end of its list (an LRU
+/// hit is the replay's most frequent operation).
 public struct PageLists {
-    public static let none = PageID.max
+    /// The most lists one instance holds (ARC's four).
+    public static let maxLists = 4
     /// `list(of: id)` for a page in no list.
     public static let noList: UInt8 = 0xFF
 
+    /// A link: a page id (below 2^31), or `-1 - k` for list k's sentinel. Signed, so that a
+    /// link is an index from the first page's node, and the sentinels sit just before it.
+    @usableFromInline typealias Link = Int32
+
     @usableFromInline
     struct Node {
-        @usableFromInline var previous: PageID
-        @usableFromInline var next: PageID
+        @usableFromInline var previous: Link
+        @usableFromInline var next: Link
         @usableFromInline var owner: UInt8
-        @inlinable init(previous: PageID, next: PageID, owner: UInt8) {
+        @inlinable init(previous: Link, next: Link, owner: UInt8) {
             self.previous = previous
             self.next = next
             self.owner = owner
         }
     }
 
-    @usableFromInline let nodes = PageArray<Node>()
-    @usableFromInline let heads: PageArray<PageID>
-    @usableFromInline let tails: PageArray<PageID>
+    /// `maxLists` sentinels (list k's at `maxLists - 1 - k`), then one node per page: the node of
+    /// link `l` is at `maxLists + l`.
+    @usableFromInline let nodes: PageArray<Node>
     @usableFromInline let counts: PageArray<Int>
 
     public init(lists: Int) {
-        heads = PageArray(repeating: Self.none, count: lists)
-        tails = PageArray(repeating: Self.none, count: lists)
+        precondition((1...Self.maxLists).contains(lists), "\(lists) lists: PageLists holds 1 to \(Self.maxLists)")
+        nodes = PageArray(reserving: Self.maxLists)
+        for slot in 0..<Self.maxLists {
+            let sentinel = Link(slot - Self.maxLists)  // the link of the sentinel in this slot
+            nodes.append(Node(previous: sentinel, next: sentinel, owner: Self.noList))
+        }
         counts = PageArray(repeating: 0, count: lists)
+    }
+
+    @inlinable static func sentinel(_ list: Int) -> Link { Link(truncatingIfNeeded: -1 - list) }
+
+    /// The node of link 0 (the first page's), from which a link indexes its node. Read once per
+    /// operation: after a store through it, the compiler could not tell that the array's storage
+    /// pointer had not changed, and would read that again.
+    @inlinable @inline(__always)
+    var links: UnsafeMutablePointer<Node> { nodes.buffer.baseAddress.unsafelyUnwrapped + Self.maxLists }
+
+    /// `links`, after checking `id` against the pages that exist: links come from this type,
+    /// page ids from callers.
+    @inlinable @inline(__always)
+    func links(checking id: PageID) -> UnsafeMutablePointer<Node> {
+        let buffer = nodes.buffer
+        precondition(Int(id) &+ Self.maxLists < buffer.count, "page \(id) is beyond the lists' pages")
+        return buffer.baseAddress.unsafelyUnwrapped + Self.maxLists
     }
 
     /// Makes room for page ids below `pages`.
     @inlinable
     public func grow(to pages: Int) {
-        guard nodes.count < pages else { return }
-        nodes.extend(to: pages, with: Node(previous: Self.none, next: Self.none, owner: Self.noList))
+        precondition(pages <= Int(Link.max), "\(pages) pages: PageLists links pages below 2^31")
+        guard nodes.count < pages + Self.maxLists else { return }
+        nodes.extend(to: pages + Self.maxLists, with: Node(previous: 0, next: 0, owner: Self.noList))
     }
 
     /// Pages in `list`, and in all lists.
@@ -45,14 +77,16 @@ public struct PageLists {
         return total
     }
 
-    @inlinable public func contains(_ id: PageID) -> Bool { nodes[Int(id)].owner != Self.noList }
-    @inlinable public func list(of id: PageID) -> UInt8 { nodes[Int(id)].owner }
-    @inlinable public func head(_ list: Int) -> PageID? { heads[list] == Self.none ? nil : heads[list] }
-    @inlinable public func tail(_ list: Int) -> PageID? { tails[list] == Self.none ? nil : tails[list] }
+    @inlinable public func contains(_ id: PageID) -> Bool { list(of: id) != Self.noList }
+    @inlinable public func list(of id: PageID) -> UInt8 { links(checking: id)[Int(id)].owner }
+    @inlinable public func head(_ list: Int) -> PageID? { pageID(links[Int(Self.sentinel(list))].next) }
+    @inlinable public func tail(_ list: Int) -> PageID? { pageID(links[Int(Self.sentinel(list))].previous) }
     /// The page after `id` towards the tail.
-    @inlinable public func after(_ id: PageID) -> PageID? { nodes[Int(id)].next == Self.none ? nil : nodes[Int(id)].next }
+    @inlinable public func after(_ id: PageID) -> PageID? { pageID(links(checking: id)[Int(id)].next) }
     /// The page before `id` towards the head.
-    @inlinable public func before(_ id: PageID) -> PageID? { nodes[Int(id)].previous == Self.none ? nil : nodes[Int(id)].previous }
+    @inlinable public func before(_ id: PageID) -> PageID? { pageID(links(checking: id)[Int(id)].previous) }
+    /// The page a link names; nil for a sentinel (the end of a list).
+    @inlinable func pageID(_ link: Link) -> PageID? { link < 0 ? nil : PageID(truncatingIfNeeded: link) }
 
     /// Up to `limit` pages of `list` from its tail towards its front.
     public func fromTail(_ list: Int, limit: Int) -> [PageID] {
@@ -67,49 +101,47 @@ public struct PageLists {
 
     @inlinable @inline(__always)
     public func pushFront(_ id: PageID, list: Int) {
-        let i = Int(id)
-        precondition(nodes[i].owner == Self.noList, "page \(id) is already in list \(nodes[i].owner)")
-        let head = heads[list]
-        nodes[i] = Node(previous: Self.none, next: head, owner: UInt8(list))
-        if head != Self.none { nodes[Int(head)].previous = id } else { tails[list] = id }
-        heads[list] = id
+        let links = self.links(checking: id), page = Int(id), sentinel = Int(Self.sentinel(list))
+        precondition(links[page].owner == Self.noList, "page \(id) is already in list \(links[page].owner)")
+        let head = links[sentinel].next
+        links[page] = Node(previous: Self.sentinel(list), next: head, owner: UInt8(list))
+        links[Int(head)].previous = Link(truncatingIfNeeded: id)
+        links[sentinel].next = Link(truncatingIfNeeded: id)
         counts[list] += 1
     }
 
     @inlinable @inline(__always)
     public func remove(_ id: PageID) {
-        let i = Int(id)
-        let node = nodes[i]
-        let list = Int(node.owner)
-        guard list != Int(Self.noList) else { return }
-        if node.previous != Self.none { nodes[Int(node.previous)].next = node.next } else { heads[list] = node.next }
-        if node.next != Self.none { nodes[Int(node.next)].previous = node.previous } else { tails[list] = node.previous }
-        nodes[i].owner = Self.noList
-        counts[list] -= 1
+        let links = self.links(checking: id), page = Int(id)
+        let removed = links[page]
+        guard removed.owner != Self.noList else { return }
+        links[Int(removed.previous)].next = removed.next
+        links[Int(removed.next)].previous = removed.previous
+        links[page].owner = Self.noList
+        counts[Int(removed.owner)] -= 1
     }
 
     /// Moves `id` to the front of `list` (its own list or another).
     @inlinable @inline(__always)
     public func moveToFront(_ id: PageID, list: Int) {
-        let i = Int(id)
-        let node = nodes[i]
-        guard node.owner == UInt8(list) else {
-            remove(id)
-            pushFront(id, list: list)
-            return
-        }
+        let links = self.links(checking: id), page = Int(id), sentinel = Int(Self.sentinel(list))
+        let moved = links[page]
+        guard moved.owner == UInt8(list) else { return moveAcross(id, to: list) }
         // Within its own list (an LRU hit): relink at the head; the list's count is unchanged.
-        // `node.previous` exists, or the page would be the head already. The links were written
-        // by this type, so only `id` is checked (`nodes[i]` above).
-        let head = heads[list]
-        if head == id { return }
-        precondition(node.previous != Self.none, "page \(id) is in list \(list) but neither its head nor linked")
-        let links = nodes.buffer
-        links[Int(node.previous)].next = node.next
-        if node.next != Self.none { links[Int(node.next)].previous = node.previous } else { tails[list] = node.previous }
-        links[i] = Node(previous: Self.none, next: head, owner: node.owner)
-        links[Int(head)].previous = id
-        heads[list] = id
+        let head = links[sentinel].next
+        if head == Link(truncatingIfNeeded: id) { return }
+        links[Int(moved.previous)].next = moved.next
+        links[Int(moved.next)].previous = moved.previous
+        links[page] = Node(previous: Self.sentinel(list), next: head, owner: moved.owner)
+        links[Int(head)].previous = Link(truncatingIfNeeded: id)
+        links[sentinel].next = Link(truncatingIfNeeded: id)
+    }
+
+    /// `moveToFront` from another list or none: out of line, so that an LRU hit stays small.
+    @inlinable @inline(never)
+    func moveAcross(_ id: PageID, to list: Int) {
+        remove(id)
+        pushFront(id, list: list)
     }
 
     public var memoryBytes: Int { nodes.memoryBytes }
