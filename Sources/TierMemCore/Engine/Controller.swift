@@ -71,9 +71,11 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     @usableFromInline var idleReclaimNs = 0.0
     /// True only while the reclaimer is asleep, owes nothing, has a full idle bank and there is
     /// no promotion limit: then passing time changes nothing but the clock (`advance`). Set by
-    /// `advance`; every change that leaves that state clears it.
+    /// `advance`; every change that leaves that state clears it (`clockWakes`).
     @usableFromInline var clockIsIdle = false
     @usableFromInline var promotionTokens = 0.0
+    /// The time `advance` last saw. Not kept while the clock is idle (one store an access
+    /// fewer): `clockWakes` sets it.
     @usableFromInline var lastNow: UInt64 = 0
     @usableFromInline var untilEpoch: Int
     @usableFromInline var untilDecay: Int
@@ -128,7 +130,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
     @inlinable @inline(__always)
     public mutating func access(page: UInt64, isWrite: Bool, now: UInt64, position: UInt64,
                                 nextUse: UInt64 = .max) throws(ControllerError) -> AccessOutcome {
-        if now != lastNow { try advance(to: now) }
+        if !clockIsIdle && now != lastNow { try advance(to: now) }
         let (id, inserted) = _index.findOrInsert(page, nextID: _table.count)
         if inserted {
             _ = _table.addPage(compressible: isCompressible(page))
@@ -224,7 +226,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
             if !room.bypass {
                 _table.setTier(id, TierLayout.dram, ratio: config.compressionRatio)
                 _policy.admitted(id, context)
-                wakeReclaimIfLow()
+                wakeReclaimIfLow(now: context.now)
                 return AccessOutcome(service: .newPage, tier: TierLayout.dram, stallNs: stall)
             }
         }
@@ -252,7 +254,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
                 _policy.admitted(id, context)
                 _counters.demandPromotions &+= 1
                 outcome.pagedInNs = move.costNs
-                wakeReclaimIfLow()
+                wakeReclaimIfLow(now: context.now)
                 return outcome
             }
             _counters.failedMigrations += 1
@@ -275,7 +277,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
             _counters.promotionsWithoutRoom += 1
             if lowPages > 0 {
                 reclaimAwake = true
-                clockIsIdle = false
+                clockWakes(now: context.now)
             }
             return
         }
@@ -289,7 +291,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         _counters.promotions += 1
         _counters.backgroundMigrationNs += move.costNs
         if promotionBytesPerNs > 0 { promotionTokens -= Double(layout.pageSize) }
-        wakeReclaimIfLow()
+        wakeReclaimIfLow(now: context.now)
     }
 
     // MARK: - Reclaim
@@ -331,7 +333,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         // skips the floating-point chain below that would otherwise link every access to the last.
         if clockIsIdle {
             assert(reclaimerIdle, "clockIsIdle was not cleared when the reclaimer's state changed")
-            lastNow = now
+            lastNow = now  // `tick`'s call; `access` does not call while idle
             return
         }
         let elapsed = now > lastNow ? Double(now - lastNow) : 0
@@ -367,11 +369,18 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
         if _table.freeDRAMPages >= highPages { reclaimAwake = false }
     }
 
-    @inlinable @inline(__always) mutating func wakeReclaimIfLow() {
+    @inlinable @inline(__always) mutating func wakeReclaimIfLow(now: UInt64) {
         if _table.freeDRAMPages < lowPages {
             reclaimAwake = true
-            clockIsIdle = false
+            clockWakes(now: now)
         }
+    }
+
+    /// The clock leaves its idle state at `now`, the current access's time: from here `advance`
+    /// counts the time that passes, from `now` on.
+    @inlinable @inline(__always) mutating func clockWakes(now: UInt64) {
+        lastNow = now
+        clockIsIdle = false
     }
 
     /// Background tick: the policy's early demotions, and frequency decay.
@@ -392,7 +401,7 @@ public struct Controller<Policy: PlacementPolicy, Executor: TierExecutor> {
             _counters.backgroundDemotions += 1
             _counters.backgroundMigrationNs += cost
             idleReclaimNs -= cost
-            clockIsIdle = false
+            clockWakes(now: now)
         }
     }
 
