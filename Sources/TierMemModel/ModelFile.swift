@@ -57,6 +57,9 @@ public struct ModelFile: Codable, Equatable, Sendable {
     public var scaler: OnlineScaler
     public var rls: RecursiveLeastSquares?
     public var nlms: NormalizedLMS?
+    /// The forecaster's running mean absolute error per horizon (`PressureForecaster.errorScale`);
+    /// absent in files written before error clipping.
+    public var errorScale: [Double]?
     public var provenance: ModelProvenance
 
     public init(forecaster: PressureForecaster, provenance: ModelProvenance) {
@@ -66,12 +69,13 @@ public struct ModelFile: Codable, Equatable, Sendable {
         scaler = forecaster.scaler
         rls = forecaster.rls
         nlms = forecaster.nlms
+        errorScale = forecaster.errorScale
         self.provenance = provenance
     }
 
     /// A forecaster starting from this state.
     public func forecaster() -> PressureForecaster {
-        PressureForecaster(settings: settings, scaler: scaler, rls: rls, nlms: nlms)
+        PressureForecaster(settings: settings, scaler: scaler, rls: rls, nlms: nlms, errorScale: errorScale)
     }
 
     public func json() throws -> Data { try VersionedJSONFile.encoded(self) }
@@ -118,6 +122,11 @@ public struct ModelFile: Codable, Equatable, Sendable {
                 throw fail("field 'nlms': expected \(n) features × \(model.settings.horizon) outputs")
             }
             guard nlms.weights.allSatisfy(\.isFinite) else { throw fail("field 'nlms': weights must be finite") }
+        }
+        if let scale = model.errorScale {
+            guard scale.count == model.settings.horizon, scale.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw fail("field 'errorScale': expected \(model.settings.horizon) finite, non-negative errors (one a horizon)")
+            }
         }
         return model
     }

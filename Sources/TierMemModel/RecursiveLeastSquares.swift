@@ -52,9 +52,12 @@ public struct RecursiveLeastSquares: LinearPredictor, Codable, Equatable, Sendab
 
     public mutating func update(_ x: [Double], target: Double) { update(x, targets: [target]) }
 
-    public mutating func update(_ x: [Double], targets y: [Double]) {
+    /// Learns one observation. `weight`, in (0, 1], is what it counts for: the gain's
+    /// denominator has λ/weight in place of λ, the exact update of weighted least squares; the
+    /// forecaster gives a burst less than 1 (`ForecasterSettings.errorClip`).
+    public mutating func update(_ x: [Double], targets y: [Double], weight: Double = 1) {
         let n = features, m = outputs
-        guard x.count == n, y.count == m, y.allSatisfy(\.isFinite), x.allSatisfy(\.isFinite) else { return }
+        guard x.count == n, y.count == m, y.allSatisfy(\.isFinite), x.allSatisfy(\.isFinite), weight > 0, weight <= 1 else { return }
         let lambda = forgetting
         // Scratch for Px and the errors on the stack: no allocation per update. The loops run
         // over raw buffers in unit stride so that the compiler vectorises them (31 features:
@@ -74,7 +77,7 @@ public struct RecursiveLeastSquares: LinearPredictor, Codable, Equatable, Sendab
                         let xj = xs[j], row = p + j * n
                         for i in 0..<n { px[i] += row[i] * xj }
                     }
-                    var denominator = lambda
+                    var denominator = lambda / weight
                     for i in 0..<n { denominator += xs[i] * px[i] }
                     guard denominator.isFinite, denominator > 1e-300 else { return false }
                     let inverseDenominator = 1 / denominator
@@ -136,11 +139,12 @@ public struct NormalizedLMS: LinearPredictor, Codable, Equatable, Sendable {
 
     public mutating func update(_ x: [Double], target: Double) { update(x, targets: [target]) }
 
-    public mutating func update(_ x: [Double], targets y: [Double]) {
-        guard x.count == features, y.count == outputs, y.allSatisfy(\.isFinite), x.allSatisfy(\.isFinite) else { return }
+    /// Learns one observation; `weight`, in (0, 1], scales its step (as in `RecursiveLeastSquares`).
+    public mutating func update(_ x: [Double], targets y: [Double], weight: Double = 1) {
+        guard x.count == features, y.count == outputs, y.allSatisfy(\.isFinite), x.allSatisfy(\.isFinite), weight > 0, weight <= 1 else { return }
         var norm = 1e-9
         for v in x { norm += v * v }
-        let steps = predictAll(x).enumerated().map { k, prediction in stepSize * (y[k] - prediction) / norm }
+        let steps = predictAll(x).enumerated().map { k, prediction in weight * stepSize * (y[k] - prediction) / norm }
         for i in 0..<features {
             for k in 0..<outputs { weights[i * outputs + k] += steps[k] * x[i] }
         }
@@ -177,6 +181,12 @@ extension LinearPredictor {
             linearOutputs(weights, x, features: features, outputs: outputs, into: buffer.baseAddress!)
             count = outputs
         }
+    }
+
+    /// Every output into `out` (`outputs` long): no allocation, for a per-window path.
+    public func predictAll(_ x: [Double], into out: inout [Double]) {
+        precondition(out.count == outputs, "\(out.count) places for \(outputs) outputs")
+        out.withUnsafeMutableBufferPointer { linearOutputs(weights, x, features: features, outputs: outputs, into: $0.baseAddress!) }
     }
 
     /// Output k: Σ w[i,k] x[i]; 0 where not finite.

@@ -36,6 +36,29 @@ struct Noise {
         #expect(abs(rls.weights[0] + 4) < 0.2, "\(rls.weights)")
     }
 
+    /// An observation of weight w moves the fit about w times as far: a burst weighted down
+    /// barely moves it.
+    @Test func aWeightedObservationCountsForLess() {
+        func shift(weight: Double) -> Double {
+            var rls = RecursiveLeastSquares(features: 2, forgetting: 0.99)
+            var noise = Noise(state: 3)
+            for _ in 0..<300 {
+                let x = [noise.next(), 1]
+                rls.update(x, targets: [2 * x[0] + 1 + 0.01 * noise.next()])
+            }
+            let before = rls.weights[1]
+            rls.update([0.5, 1], targets: [1_000], weight: weight)
+            return abs(rls.weights[1] - before)
+        }
+        let whole = shift(weight: 1), light = shift(weight: 0.01)
+        #expect(whole > 1, "a whole outlier moves the intercept by \(whole)")
+        #expect(light < whole * 0.02, "weighted 0.01: \(light) against \(whole)")
+        var rls = RecursiveLeastSquares(features: 1)
+        rls.update([1], targets: [5], weight: 0)  // not in (0, 1]: ignored
+        rls.update([1], targets: [5], weight: 2)
+        #expect(rls.weights == [0])
+    }
+
     @Test func rlsCovarianceStaysExactlySymmetric() {
         var rls = RecursiveLeastSquares(features: 7, outputs: 2, forgetting: 0.97)
         var noise = Noise(state: 9)
@@ -143,6 +166,28 @@ struct Noise {
         #expect(settings.problem() == nil)
         #expect(FeatureBuilder(settings: settings.features, horizon: 5).names.suffix(8) ==
                 ["page_ins[t-7]", "page_ins[t-6]", "page_ins[t-5]", "page_ins[t-4]", "page_ins[t-3]", "page_ins[t-2]", "page_ins[t-1]", "bias"])
+    }
+
+    /// Calm windows with a rare, unforeseeable burst: counting the bursts fully drags the
+    /// forecasts for the calm windows after them; weighting them down (`errorClip`) does not.
+    @Test func burstsWeightedDownKeepCalmForecastsCalm() {
+        func calmError(errorClip: Double) -> Double {
+            var settings = ForecasterSettings()
+            settings.errorClip = errorClip
+            var forecaster = PressureForecaster(settings: settings)
+            var noise = Noise(state: 12)
+            var metrics = ErrorMetrics()
+            var previous: [Double]?
+            for t in 0..<1_500 {
+                let burst = noise.next() > 0.94
+                let y = burst ? 3_000 + 500 * noise.next() : 100 + 10 * noise.next()
+                if t > 500, let previous, !burst { metrics.add(forecast: previous[0], actual: y) }
+                previous = forecaster.observe(signals(y))
+            }
+            return metrics.mae
+        }
+        let whole = calmError(errorClip: 0), weighted = calmError(errorClip: 2.5)
+        #expect(weighted < whole * 0.5, "MAE in calm windows: weighted \(weighted), whole \(whole)")
     }
 
     @Test func thePeriodFinderFindsRecurringBurstsAndNotATrend() {

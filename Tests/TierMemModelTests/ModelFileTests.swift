@@ -22,6 +22,21 @@ import Testing
         #expect(back.forecaster().forecast() == model.forecaster().forecast())
     }
 
+    /// A file written before error weighting has neither field: it loads, and counts every
+    /// window fully, as it did when it was trained.
+    @Test func aFileFromBeforeErrorWeightingLoads() throws {
+        var object = try JSONSerialization.jsonObject(with: trainedModel().json()) as! [String: Any]
+        var settings = object["settings"] as! [String: Any]
+        settings["errorClip"] = nil
+        object["settings"] = settings
+        object["errorScale"] = nil
+        let model = try ModelFile.decode(try JSONSerialization.data(withJSONObject: object), file: "old.json")
+        #expect(model.settings.errorClip == 0)
+        #expect(model.errorScale == nil)
+        #expect(model.forecaster().errorScale == [Double](repeating: 0, count: 5))
+        #expect(ForecasterSettings().errorClip == 2.5)
+    }
+
     @Test func corruptFilesAreRejectedWithTheField() throws {
         let good = try JSONSerialization.jsonObject(with: trainedModel().json()) as! [String: Any]
         func rejection(_ change: (inout [String: Any]) -> Void) throws -> String {
@@ -61,6 +76,9 @@ import Testing
                 s["covariance"] = p
             } }),
             ("missing field 'provenance.traces'", { nested(&$0, "provenance") { $0["traces"] = nil } }),
+            ("field 'settings': the error clip must be", { nested(&$0, "settings") { $0["errorClip"] = -1 } }),
+            ("field 'errorScale': expected 5 finite", { $0["errorScale"] = [1.0] }),
+            ("field 'errorScale': expected 5 finite", { $0["errorScale"] = [1.0, 2, 3, 4, -5] }),
         ]
         for (fragment, change) in cases {
             let message = try rejection(change)

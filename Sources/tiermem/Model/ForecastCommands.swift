@@ -64,6 +64,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "RLS ridge start (larger: more regularised).")
     var ridge = 0.01
 
+    @Option(help: "A window whose training error exceeds this many times the running mean absolute error counts for less (robust to bursts; 0 = every window counts fully).")
+    var errorClip = ForecasterSettings().errorClip
+
     @Option(help: "Lagged windows per signal.")
     var lags = 3
 
@@ -85,6 +88,7 @@ struct TrainCommand: ParsableCommand {
         s.learner = learner
         s.forgetting = forgetting
         s.ridge = ridge
+        s.errorClip = errorClip
         s.features.lags = lags
         s.features.period = period
         s.features.signals = signals.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -166,7 +170,8 @@ struct ModelInspect: ParsableCommand {
         let s = model.settings
         print("model        \(file) (schema \(model.schemaVersion))")
         print("window       \(Format.count(Int(s.windowLength))) \(s.windowUnit); horizon \(s.horizon) windows")
-        print("learner      \(s.learner)\(s.learner == "rls" ? ", λ \(s.forgetting), ridge \(s.ridge)" : ", step \(s.stepSize)")")
+        print("learner      \(s.learner)\(s.learner == "rls" ? ", λ \(s.forgetting), ridge \(s.ridge)" : ", step \(s.stepSize)")"
+              + (s.errorClip > 0 ? ", bursts weighted down beyond \(s.errorClip) × the mean error" : ", every window counts fully"))
         print("features     \(model.featureNames.count): \(s.features.signals.joined(separator: ", ")); lags \(s.features.lags), differences \(s.features.differences), EWMA \(s.features.ewmaAlphas), period \(s.features.period)")
         print("trained on   \(Format.count(model.provenance.windows)) windows of \(model.provenance.traces.joined(separator: ", "))")
         print("made by      \(model.provenance.createdBy)")
