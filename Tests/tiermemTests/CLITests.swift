@@ -203,6 +203,7 @@ struct CLI {
         for h in 1...5 { #expect(train.stdout.contains("t+\(h) ")) }
         let inspect = try CLI.run(["model", "inspect", "\(dir)/m.json"])
         #expect(inspect.stdout.contains("learner      rls, λ 0.99"))
+        #expect(inspect.stdout.contains("bursts weighted down beyond 2.5 × the mean error"))
         #expect(inspect.stdout.contains("largest t+1 weights"))
         let evaluate = try CLI.run(["model", "evaluate", "\(dir)/m.json", trace])
         #expect(evaluate.status == 0, "\(evaluate.stderr)")
@@ -222,7 +223,12 @@ struct CLI {
         #expect(twice.stderr.contains("--signals: a signal is named twice in page_ins,page_ins"))
         let shortPeriod = try CLI.run(["train", trace, "--period", "3", "-o", "\(dir)/x.json"])
         #expect(shortPeriod.stderr.contains("the period must be 0 (none) or at least the horizon + 2 (7) windows"))
+        let badClip = try CLI.run(["train", trace, "--error-clip=-1", "-o", "\(dir)/x.json"])
+        #expect(badClip.stderr.contains("the error clip must be from 0 (none) to 1000"))
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/x.json"))
+        let whole = try CLI.run(["train", trace, "--window", "500", "--error-clip", "0", "-o", "\(dir)/w.json"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(try CLI.run(["model", "inspect", "\(dir)/w.json"]).stdout.contains("every window counts fully"))
 
         // The trace repeats every 6,000 events, 12 windows of 500: train finds it and says so.
         #expect(train.stdout.contains("page-ins repeat every 12 windows"), "\(train.stdout)")
