@@ -163,6 +163,7 @@ public struct PressureForecaster: Sendable {
         var weight = 1.0
         for k in 0..<settings.horizon {
             let error = abs(targetScratch[k] - forecasts[k]), scale = errorScale[k]
+            guard error.isFinite else { continue }  // page-ins near Double.greatestFiniteMagnitude
             let bound = settings.errorClip * scale
             if scale > 0 && error > bound { weight = min(weight, bound / error) }
             errorScale[k] = scale == 0 ? error : scale + Self.errorScaleRate * (error - scale)

@@ -131,7 +131,7 @@ struct Noise {
 
     @Test func forecastsStayFiniteAndNonNegativeOnAnyInput() {
         var forecaster = PressureForecaster(settings: ForecasterSettings())
-        let inputs: [Double] = [0, 0, 0, 5, 5, 5, 1e15, .nan, -3, .infinity, 7, 0, 1e-300]
+        let inputs: [Double] = [0, 0, 0, 5, 5, 5, 1e15, .nan, -3, .infinity, 7, 0, 1e-300, 1e308, 1e308, 3]
         for y in inputs + inputs {
             var s = signals(y, y)
             s.dramOccupancy = y
@@ -139,6 +139,7 @@ struct Noise {
             #expect(f.count == 5)
             #expect(f.allSatisfy { $0.isFinite && $0 >= 0 }, "\(f) after \(y)")
         }
+        #expect(forecaster.errorScale.allSatisfy { $0.isFinite && $0 >= 0 }, "\(forecaster.errorScale)")
     }
 
     /// A one-window burst every 20 windows over noise (a phase change repeating): lags and
