@@ -67,6 +67,7 @@ struct ReplayLoop<P: PlacementPolicy> {
         let modelledClock = !Mode.traceClock
         let dramHitTicks = modelledClock ? UInt64(dramHitNs) : 0
         let hasFuture = !nextUse.isEmpty
+        let pageSize: UInt64 = 1 &<< UInt64(truncatingIfNeeded: pageShift)
         for event in events {
             if Mode.traceClock {
                 if firstTime == nil { firstTime = event.time }
@@ -75,8 +76,10 @@ struct ReplayLoop<P: PlacementPolicy> {
             switch event.operation {
             case .read, .write:
                 let isWrite = event.operation == .write
-                let pages = event.pages(pageShift: pageShift)
-                var page = pages.lowerBound
+                // Most events stay inside one page: the whole range only for those that do not.
+                let offsetEnd = (event.address & (pageSize &- 1)) &+ UInt64(event.size)
+                var page = event.address &>> UInt64(truncatingIfNeeded: pageShift)
+                let lastPage = offsetEnd <= pageSize ? page : event.pages(pageShift: pageShift).upperBound
                 while true {
                     var next = UInt64.max
                     if Mode.extras {
@@ -98,7 +101,7 @@ struct ReplayLoop<P: PlacementPolicy> {
                     position &+= 1
                     if Mode.extras, let recorder { recordWindow(recorder) }
                     if position == nextSample { sample(at: position) }
-                    if page == pages.upperBound { break }
+                    if page == lastPage { break }
                     page &+= 1
                 }
             case .free:
