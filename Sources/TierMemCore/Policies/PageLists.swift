@@ -46,6 +46,15 @@ public struct PageLists {
 
     @inlinable static func sentinel(_ list: Int) -> Link { Link(truncatingIfNeeded: -1 - list) }
 
+    /// The index of `list`'s sentinel from `links`, after checking `list` is one of these lists:
+    /// a list from a caller would otherwise index memory before the nodes. (A hit's list needs no
+    /// check: it equals the page's owner, which only `pushFront` writes.)
+    @inlinable @inline(__always)
+    func sentinel(checking list: Int) -> Int {
+        precondition(UInt(bitPattern: list) < UInt(bitPattern: counts.count), "list \(list) is not one of the \(counts.count) lists")
+        return Int(Self.sentinel(list))
+    }
+
     /// The node of link 0 (the first page's), from which a link indexes its node. Read once per
     /// operation: after a store through it, the compiler could not tell that the array's storage
     /// pointer had not changed, and would read that again.
@@ -79,8 +88,8 @@ public struct PageLists {
 
     @inlinable public func contains(_ id: PageID) -> Bool { list(of: id) != Self.noList }
     @inlinable public func list(of id: PageID) -> UInt8 { links(checking: id)[Int(id)].owner }
-    @inlinable public func head(_ list: Int) -> PageID? { pageID(links[Int(Self.sentinel(list))].next) }
-    @inlinable public func tail(_ list: Int) -> PageID? { pageID(links[Int(Self.sentinel(list))].previous) }
+    @inlinable public func head(_ list: Int) -> PageID? { pageID(links[sentinel(checking: list)].next) }
+    @inlinable public func tail(_ list: Int) -> PageID? { pageID(links[sentinel(checking: list)].previous) }
     /// The page after `id` towards the tail.
     @inlinable public func after(_ id: PageID) -> PageID? { pageID(links(checking: id)[Int(id)].next) }
     /// The page before `id` towards the head.
@@ -101,7 +110,7 @@ public struct PageLists {
 
     @inlinable @inline(__always)
     public func pushFront(_ id: PageID, list: Int) {
-        let links = self.links(checking: id), page = Int(id), sentinel = Int(Self.sentinel(list))
+        let links = self.links(checking: id), page = Int(id), sentinel = sentinel(checking: list)
         precondition(links[page].owner == Self.noList, "page \(id) is already in list \(links[page].owner)")
         let head = links[sentinel].next
         links[page] = Node(previous: Self.sentinel(list), next: head, owner: UInt8(list))
