@@ -58,7 +58,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
     public var rls: RecursiveLeastSquares?
     public var nlms: NormalizedLMS?
     /// The forecaster's running mean absolute error per horizon (`PressureForecaster.errorScale`);
-    /// absent in files written before error clipping.
+    /// absent in files written before burst weighting.
     public var errorScale: [Double]?
     public var provenance: ModelProvenance
 

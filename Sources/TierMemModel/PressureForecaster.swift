@@ -77,10 +77,10 @@ public struct PressureForecaster: Sendable {
     private var recentFeatures: [Double]
     private var recentLevels: [Double]
     private var oldest = 0
-    /// Reused buffers: standardised features, the learner's targets and its forecasts.
+    /// Reused buffers: standardised features, the learner's forecasts and its errors.
     private var standardizedScratch: [Double]
-    private var targetScratch: [Double]
     private var forecastScratch: [Double]
+    private var errorScratch: [Double]
     public private(set) var windowsSeen = 0
 
     public init(settings: ForecasterSettings) {
@@ -92,8 +92,8 @@ public struct PressureForecaster: Sendable {
         recentFeatures = [Double](repeating: 0, count: settings.horizon * n)
         recentLevels = [Double](repeating: 0, count: settings.horizon)
         standardizedScratch = [Double](repeating: 0, count: n)
-        targetScratch = [Double](repeating: 0, count: settings.horizon)
         forecastScratch = [Double](repeating: 0, count: settings.horizon)
+        errorScratch = [Double](repeating: 0, count: settings.horizon)
         errorScale = [Double](repeating: 0, count: settings.horizon)
         if settings.learner == "rls" {
             rls = RecursiveLeastSquares(features: n, outputs: settings.horizon, forgetting: settings.forgetting, ridge: settings.ridge)
@@ -131,10 +131,14 @@ public struct PressureForecaster: Sendable {
             // levels of the rows after it, then this window's.
             standardizeRow(oldest)
             let base = settings.predictChange ? recentLevels[oldest] : 0
-            for k in 0..<h { targetScratch[k] = (k == h - 1 ? level : recentLevels[(oldest + 1 + k) % h]) - base }
+            // The targets, then the errors: each minus the learner's own forecast, found once here
+            // for the burst weight and the update both.
+            if let rls { rls.predictAll(standardizedScratch, into: &forecastScratch) }
+            if let nlms { nlms.predictAll(standardizedScratch, into: &forecastScratch) }
+            for k in 0..<h { errorScratch[k] = (k == h - 1 ? level : recentLevels[(oldest + 1 + k) % h]) - base - forecastScratch[k] }
             let weight = settings.errorClip > 0 ? burstWeight() : 1
-            rls?.update(standardizedScratch, targets: targetScratch, weight: weight)
-            nlms?.update(standardizedScratch, targets: targetScratch, weight: weight)
+            rls?.update(standardizedScratch, errors: errorScratch, weight: weight)
+            nlms?.update(standardizedScratch, errors: errorScratch, weight: weight)
         }
         let x = builder.push(signals)
         scaler.observe(x)
@@ -157,12 +161,9 @@ public struct PressureForecaster: Sendable {
     /// (clipping them to forecast ± bound) anchored the learner to its own forecasts: trained on
     /// four traces in a row it ended 2–3 times worse than the baselines.
     private mutating func burstWeight() -> Double {
-        if let rls { rls.predictAll(standardizedScratch, into: &forecastScratch) }
-        if let nlms { nlms.predictAll(standardizedScratch, into: &forecastScratch) }
-        let forecasts = forecastScratch
         var weight = 1.0
         for k in 0..<settings.horizon {
-            let error = abs(targetScratch[k] - forecasts[k]), scale = errorScale[k]
+            let error = abs(errorScratch[k]), scale = errorScale[k]
             guard error.isFinite else { continue }  // page-ins near Double.greatestFiniteMagnitude
             let bound = settings.errorClip * scale
             if scale > 0 && error > bound { weight = min(weight, bound / error) }

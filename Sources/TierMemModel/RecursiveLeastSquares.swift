@@ -56,17 +56,32 @@ public struct RecursiveLeastSquares: LinearPredictor, Codable, Equatable, Sendab
     /// denominator has λ/weight in place of λ, the exact update of weighted least squares; the
     /// forecaster gives a burst less than 1 (`ForecasterSettings.errorClip`).
     public mutating func update(_ x: [Double], targets y: [Double], weight: Double = 1) {
+        guard x.count == features, y.count == outputs, y.allSatisfy(\.isFinite) else { return }
+        // The errors on the stack: no allocation per update.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: outputs) { scratch in
+            let errors = scratch.baseAddress!
+            linearOutputs(weights, x, features: features, outputs: outputs, into: errors)
+            for k in 0..<outputs { errors[k] = y[k] - errors[k] }
+            learn(x, errors: errors, weight: weight)
+        }
+    }
+
+    /// `update` for a caller that has the errors already: its targets minus this learner's own
+    /// outputs for `x` (the forecaster, which weighs them first).
+    public mutating func update(_ x: [Double], errors: [Double], weight: Double = 1) {
+        guard errors.count == outputs else { return }
+        errors.withUnsafeBufferPointer { learn(x, errors: $0.baseAddress!, weight: weight) }
+    }
+
+    private mutating func learn(_ x: [Double], errors: UnsafePointer<Double>, weight: Double) {
         let n = features, m = outputs
-        guard x.count == n, y.count == m, y.allSatisfy(\.isFinite), x.allSatisfy(\.isFinite), weight > 0, weight <= 1 else { return }
+        guard x.count == n, (0..<m).allSatisfy({ errors[$0].isFinite }), x.allSatisfy(\.isFinite), weight > 0, weight <= 1 else { return }
         let lambda = forgetting
-        // Scratch for Px and the errors on the stack: no allocation per update. The loops run
-        // over raw buffers in unit stride so that the compiler vectorises them (31 features:
-        // about 1,000 multiply-adds for Px and as many for P).
-        let healthy = withUnsafeTemporaryAllocation(of: Double.self, capacity: n + m) { scratch -> Bool in
+        // Scratch for Px on the stack: no allocation per update. The loops run over raw buffers
+        // in unit stride so that the compiler vectorises them (31 features: about 1,000
+        // multiply-adds for Px and as many for P).
+        let healthy = withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { scratch -> Bool in
             let px = scratch.baseAddress!
-            let errors = px + n
-            linearOutputs(weights, x, features: n, outputs: m, into: errors)
-            for k in 0..<m { errors[k] = y[k] - errors[k] }
             return x.withUnsafeBufferPointer { xs -> Bool in
                 covariance.withUnsafeMutableBufferPointer { pBuffer -> Bool in
                     let p = pBuffer.baseAddress!
@@ -141,10 +156,16 @@ public struct NormalizedLMS: LinearPredictor, Codable, Equatable, Sendable {
 
     /// Learns one observation; `weight`, in (0, 1], scales its step (as in `RecursiveLeastSquares`).
     public mutating func update(_ x: [Double], targets y: [Double], weight: Double = 1) {
-        guard x.count == features, y.count == outputs, y.allSatisfy(\.isFinite), x.allSatisfy(\.isFinite), weight > 0, weight <= 1 else { return }
+        guard x.count == features, y.count == outputs, y.allSatisfy(\.isFinite) else { return }
+        update(x, errors: predictAll(x).enumerated().map { k, prediction in y[k] - prediction }, weight: weight)
+    }
+
+    /// `update` for a caller that has the errors already (as in `RecursiveLeastSquares`).
+    public mutating func update(_ x: [Double], errors: [Double], weight: Double = 1) {
+        guard x.count == features, errors.count == outputs, errors.allSatisfy(\.isFinite), x.allSatisfy(\.isFinite), weight > 0, weight <= 1 else { return }
         var norm = 1e-9
         for v in x { norm += v * v }
-        let steps = predictAll(x).enumerated().map { k, prediction in weight * stepSize * (y[k] - prediction) / norm }
+        let steps = errors.map { weight * stepSize * $0 / norm }
         for i in 0..<features {
             for k in 0..<outputs { weights[i * outputs + k] += steps[k] * x[i] }
         }
