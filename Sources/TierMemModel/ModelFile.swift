@@ -97,8 +97,13 @@ public struct ModelFile: Codable, Equatable, Sendable {
         }
         if let problem = model.settings.problem() { throw fail("field 'settings': \(problem)") }
         let expected = FeatureBuilder(settings: model.settings.features, horizon: model.settings.horizon).names
-        guard model.featureNames == expected else {
+        guard model.featureNames.count == expected.count else {
             throw fail("field 'featureNames': \(model.featureNames.count) names do not match the \(expected.count) the settings make")
+        }
+        if let i = expected.indices.first(where: { model.featureNames[$0] != expected[$0] }) {
+            // A file trained with a feature since redefined (page_ins[t-P] became excess_page_ins[t-P]
+            // on 2026-11-28) lands here: its weights mean something else now.
+            throw fail("field 'featureNames': feature \(i + 1) is '\(model.featureNames[i])' where these settings make '\(expected[i])'; retrain the model with this build")
         }
         let n = expected.count
         guard model.scaler.mean.count == n, model.scaler.squares.count == n else {

@@ -192,9 +192,10 @@ public struct PressureForecaster: Sendable {
         return forecasts
     }
 
-    /// Bytes of model state: weights, covariance, scaler and error scales, 8 bytes a number.
+    /// Bytes of model state: weights, covariance, scaler and error scales, 8 bytes a number, and
+    /// the feature history (lags, averages, seasonal rings).
     public var stateBytes: Int {
         8 * ((rls.map { $0.weights.count + $0.covariance.count } ?? 0) + (nlms?.weights.count ?? 0) + scaler.mean.count * 2 + 1
-            + errorScale.count)
+            + errorScale.count) + builder.stateBytes
     }
 }

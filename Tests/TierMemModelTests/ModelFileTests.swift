@@ -64,7 +64,12 @@ import Testing
             ("field 'settings': the period must be 0 (none) or at least the horizon + 2", { nested(&$0, "settings") { nested(&$0, "features") { $0["period"] = 3 } } }),
             ("field 'settings': the period must be from 0 (none) to 65536", { nested(&$0, "settings") { nested(&$0, "features") { $0["period"] = 1 << 40 } } }),
             ("field 'settings.windowLength': expected", { nested(&$0, "settings") { $0["windowLength"] = "long" } }),
-            ("field 'featureNames'", { $0["featureNames"] = ["x"] }),
+            ("field 'featureNames': 1 names do not match the 31", { $0["featureNames"] = ["x"] }),
+            ("field 'featureNames': feature 1 is 'x' where these settings make 'page_ins'; retrain", { s in
+                var names = s["featureNames"] as! [String]
+                names[0] = "x"
+                s["featureNames"] = names
+            }),
             ("field 'scaler': expected", { nested(&$0, "scaler") { $0["mean"] = [1.0] } }),
             ("field 'scaler': counts and sums", { nested(&$0, "scaler") { s in s["squares"] = (s["squares"] as! [Double]).map { _ in -1.0 } } }),
             ("missing field 'rls'", { $0["rls"] = nil }),

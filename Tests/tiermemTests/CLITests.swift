@@ -236,6 +236,18 @@ struct CLI {
         #expect(seasonal.status == 0, "\(seasonal.stderr)")
         #expect(!seasonal.stdout.contains("repeat every"), "no suggestion once a period is given")
         #expect(try CLI.run(["model", "inspect", "\(dir)/s.json"]).stdout.contains("period 12"))
+        // --period auto takes the period it finds; traces that disagree need one given.
+        let auto = try CLI.run(["train", trace, "--window", "500", "--period", "auto", "-o", "\(dir)/a.json"])
+        #expect(auto.status == 0, "\(auto.stderr)")
+        #expect(auto.stdout.contains("period: 12 windows, found in the training part of \(trace)"), "\(auto.stdout)")
+        #expect(try CLI.run(["model", "inspect", "\(dir)/a.json"]).stdout.contains("period 12"))
+        let other = "\(dir)/q.tmt"
+        #expect(try CLI.run(["trace", "gen", "periodic", "--records", "60000", "--footprint", "4MiB", "--period", "8000", "-o", other]).status == 0)
+        let disagree = try CLI.run(["train", trace, other, "--window", "500", "--period", "auto", "-o", "\(dir)/d.json"])
+        #expect(disagree.status != 0)
+        #expect(disagree.stderr.contains("--period auto: the traces repeat at different periods (\(trace): 12, \(other): 16)"), "\(disagree.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/d.json"))
+        #expect(try CLI.run(["train", trace, "--period", "often", "-o", "\(dir)/x.json"]).stderr.contains("--period"))
     }
 }
 

@@ -70,8 +70,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Lagged windows per signal.")
     var lags = 3
 
-    @Option(help: "Period in windows of recurring demand (0 = none): the page-ins one period before each forecast window become features. At least --horizon + 2.")
-    var period = 0
+    @Option(help: "Period in windows of recurring demand (0 = none; auto = the one found in the training windows): how far the page-ins one period before each forecast window stood out from their level, beyond the noise, become features. At least --horizon + 2.")
+    var period = PeriodArgument(windows: 0)
 
     @Option(help: "Comma-separated signals the features are made of, from: \(PressureSignals.names.joined(separator: ", ")).")
     var signals = FeatureSettings().signals.joined(separator: ",")
@@ -90,7 +90,7 @@ struct TrainCommand: ParsableCommand {
         s.ridge = ridge
         s.errorClip = errorClip
         s.features.lags = lags
-        s.features.period = period
+        s.features.period = period.windows ?? 0  // auto: settled in `run`, once the windows are known
         s.features.signals = signals.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         if let problem = s.features.signalsProblem() { throw ValidationError("--signals: \(problem)") }
         if let problem = s.problem() { throw ValidationError(problem) }
@@ -106,18 +106,18 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try settings()
+        var settings = try settings()
         let spec = try TierSpec(parsing: tiers)
         let series = try traces.map { try pressureWindows($0, read: read, tiers: spec, windowAccesses: window) }
         for (trace, windows) in zip(traces, series) where windows.count < 4 * horizon {
             throw ValidationError("\(trace): only \(windows.count) windows of \(window) accesses; use a shorter --window")
         }
+        let splits = series.map { Int(Double($0.count) * (1 - heldOut)) }
+        let found = foundPeriods(series: series, splits: splits)
+        if period.windows == nil { settings.features.period = try autoPeriod(found) }
         // Learn on every trace's head, then walk forward through each tail from that state.
         var forecaster = PressureForecaster(settings: settings)
-        var splits: [Int] = []
-        for windows in series {
-            let split = Int(Double(windows.count) * (1 - heldOut))
-            splits.append(split)
+        for (windows, split) in zip(series, splits) {
             for w in windows[..<split] { forecaster.observe(w) }
         }
         var parts: [[HorizonErrors]] = []
@@ -127,7 +127,12 @@ struct TrainCommand: ParsableCommand {
             parts.append(WalkForward.evaluate(&walker, windows: windows, scoreFrom: split))
             for w in windows[split...] { final.observe(w) }
         }
-        if settings.features.period == 0 { suggestPeriods(series: series, splits: splits) }
+        if period.windows == 0 {
+            for (trace, found) in zip(traces, found) {
+                guard let found else { continue }
+                print("note: \(trace): page-ins repeat every \(found.period) windows (autocorrelation \(String(format: "%.2f", found.autocorrelation)) in the training part); --period \(found.period) (or auto) may help; compare the held-out errors")
+            }
+        }
         let errors = WalkForward.merge(parts)
         let provenance = ModelProvenance(traces: traces, windows: series.reduce(0) { $0 + $1.count },
                                          createdBy: "tiermem train " + CommandLine.arguments.dropFirst(2).joined(separator: " "), heldOut: errors)
@@ -137,19 +142,51 @@ struct TrainCommand: ParsableCommand {
         print("wrote \(out) (\(final.featureNames.count) features, \(final.stateBytes) bytes of state)")
     }
 
-    /// Names the traces whose page-ins repeat (judged on the training part only), and the
-    /// `--period` that would give the forecaster the window a period back. The search looks at
-    /// the last 16,384 training windows and periods up to 2,048 windows: at most about 3·10^7
-    /// multiplications a trace, however long.
-    private func suggestPeriods(series: [[PressureSignals]], splits: [Int]) {
-        for (trace, (windows, split)) in zip(traces, zip(series, splits)) {
+    /// Each trace's period, if its page-ins repeat (judged on the training part only). The search
+    /// looks at the last 16,384 training windows and periods up to 2,048 windows: at most about
+    /// 3·10^7 multiplications a trace, however long.
+    private func foundPeriods(series: [[PressureSignals]], splits: [Int]) -> [(period: Int, autocorrelation: Double)?] {
+        zip(series, splits).map { windows, split in
             let recent = windows[max(0, split - 16_384)..<split].map(\.pageIns)
             let longest = min(2_048, recent.count / 2 - 1)
-            guard horizon + 2 <= longest,
-                  let found = PeriodFinder.dominantPeriod(recent, lags: (horizon + 2)...longest) else { continue }
-            print("note: \(trace): page-ins repeat every \(found.period) windows (autocorrelation \(String(format: "%.2f", found.autocorrelation)) in the training part); --period \(found.period) may help; compare the held-out errors")
+            guard horizon + 2 <= longest else { return nil }
+            return PeriodFinder.dominantPeriod(recent, lags: (horizon + 2)...longest)
         }
     }
+
+    /// `--period auto`: the period the traces that repeat agree on, or 0 if none repeats.
+    private func autoPeriod(_ found: [(period: Int, autocorrelation: Double)?]) throws -> Int {
+        let periods = Set(found.compactMap { $0?.period })
+        guard periods.count <= 1 else {
+            let each = zip(traces, found).compactMap { trace, found in found.map { "\(trace): \($0.period)" } }
+            throw ValidationError("--period auto: the traces repeat at different periods (\(each.joined(separator: ", "))); give one with --period N, or 0 for none")
+        }
+        guard let period = periods.first else {
+            print("note: --period auto: no trace's page-ins repeat in its training part; training without a period")
+            return 0
+        }
+        print("period: \(period) windows, found in the training part of \(zip(traces, found).filter { $0.1 != nil }.map(\.0).joined(separator: ", "))")
+        return period
+    }
+}
+
+/// `--period`: a number of windows, or "auto" (nil: found in the training windows).
+struct PeriodArgument: ExpressibleByArgument, CustomStringConvertible {
+    var windows: Int?
+
+    init(windows: Int?) { self.windows = windows }
+
+    init?(argument: String) {
+        if argument == "auto" {
+            windows = nil
+            return
+        }
+        guard let windows = Int(argument), windows >= 0 else { return nil }
+        self.windows = windows
+    }
+
+    var description: String { windows.map(String.init) ?? "auto" }
+    var defaultValueDescription: String { description }
 }
 
 struct ModelCommand: ParsableCommand {
