@@ -217,9 +217,9 @@ if wanted("replay") {
 
 }
 // 5. The forecaster: one window's update plus forecast (observe), default settings
-// (31 features, 5 horizons, RLS), over a periodic series with noise.
+// (31 features, 5 horizons, RLS), and with a period (38 features), over a periodic series with
+// noise.
 if wanted("forecaster") {
-    var forecaster = PressureForecaster(settings: ForecasterSettings())
     var series: [PressureSignals] = []
     var state: UInt64 = 7
     for t in 0..<20_000 {
@@ -230,22 +230,25 @@ if wanted("forecaster") {
         s.dramOccupancy = 0.9
         series.append(s)
     }
-    var total = 0.0
-    // A fresh local copy per run: a variable captured by the timing closure would be boxed and
-    // pay a dynamic exclusivity check on every access, which a policy's field does not.
-    let start = forecaster
-    // A run is only ~40 ms, short enough for a noisy neighbour to spoil several: best of 20.
-    let time = best(of: 20) {
-        var local = start
-        var sum = 0.0
-        for s in series { sum += local.observe(s)[0] }
-        total += sum
-        forecaster = local
-    }
     print("\n## forecaster")
     print("| what | time |")
     print("|---|---|")
-    print("| update + forecast per window (\(forecaster.featureNames.count) features, \(forecaster.settings.horizon) horizons, RLS; state \(forecaster.stateBytes) B) | \(String(format: "%.2f", time / Double(series.count) * 1e6)) µs |")
+    var total = 0.0
+    for period in [0, 57] {
+        var settings = ForecasterSettings()
+        settings.features.period = period
+        // A fresh local copy per run: a variable captured by the timing closure would be boxed and
+        // pay a dynamic exclusivity check on every access, which a policy's field does not.
+        let start = PressureForecaster(settings: settings)
+        // A run is only ~40 ms, short enough for a noisy neighbour to spoil several: best of 20.
+        let time = best(of: 20) {
+            var local = start
+            var sum = 0.0
+            for s in series { sum += local.observe(s)[0] }
+            total += sum
+        }
+        print("| update + forecast per window (\(start.featureNames.count) features\(period > 0 ? ", period \(period)" : ""), \(settings.horizon) horizons, RLS; state \(start.stateBytes) B) | \(String(format: "%.2f", time / Double(series.count) * 1e6)) µs |")
+    }
     sink &+= UInt64(total.isFinite ? 1 : 0)
 }
 
