@@ -1,5 +1,5 @@
 // tiermem-fuzz: every reader of files and settings over random and mutated inputs.
-// Usage: tiermem-fuzz [--iterations N] [--seed S] [--target tmt|csv|lackey|tier-spec|byte-count]
+// Usage: tiermem-fuzz [--iterations N] [--seed S] [--target tmt|tmt-payload|csv|lackey|tier-spec|byte-count|cost-model|model-file|profile]
 // Exits non-zero, printing the offending input in hex, on the first violation.
 import Foundation
 import TierMemFuzzing

@@ -139,12 +139,15 @@ public struct ReaderFuzzer {
         case .modelFile:
             do {
                 let model = try ModelFile.decode(Data(input), file: "fuzz")
-                // Whatever loads must forecast finite, non-negative numbers.
+                // Whatever loads must forecast finite, non-negative numbers, for long enough that
+                // a short period's seasonal features come into play (a burst every third window).
                 var forecaster = model.forecaster()
                 var signals = PressureSignals()
-                signals.pageIns = 10
-                guard forecaster.observe(signals).allSatisfy({ $0.isFinite && $0 >= 0 }) else {
-                    throw violation("a loaded model forecast a non-finite or negative value")
+                for t in 0..<12 {
+                    signals.pageIns = t % 3 == 2 ? 1e6 : 10
+                    guard forecaster.observe(signals).allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                        throw violation("a loaded model forecast a non-finite or negative value")
+                    }
                 }
                 return true
             } catch let error as ModelFileError {
@@ -262,14 +265,18 @@ public struct ReaderFuzzer {
         settings.features.lags = 1
         settings.features.differences = false
         settings.features.ewmaAlphas = []
-        var forecaster = PressureForecaster(settings: settings)
-        for t in 0..<20 {
-            var signals = PressureSignals()
-            signals.pageIns = Double(t % 5)
-            forecaster.observe(signals)
+        // With no period and with one of 4 windows (the shortest horizon 2 allows).
+        let modelFiles = try [0, 4].map { period in
+            settings.features.period = period
+            var forecaster = PressureForecaster(settings: settings)
+            for t in 0..<20 {
+                var signals = PressureSignals()
+                signals.pageIns = Double(t % 5)
+                forecaster.observe(signals)
+            }
+            let model = ModelFile(forecaster: forecaster, provenance: ModelProvenance(traces: ["t"], windows: 20, createdBy: "fuzz", heldOut: []))
+            return [UInt8](try model.json())
         }
-        let model = ModelFile(forecaster: forecaster, provenance: ModelProvenance(traces: ["t"], windows: 20, createdBy: "fuzz", heldOut: []))
-        let modelFiles = [[UInt8](try model.json())]
         var tuned = ControllerConfig()
         tuned.lowWatermark = 0.03
         tuned.highWatermark = 0.06
