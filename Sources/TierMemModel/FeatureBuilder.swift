@@ -14,7 +14,8 @@ public struct FeatureSettings: Codable, Equatable, Sendable {
     /// every such window is already past.
     public var period = 0
 
-    /// The longest period: its two rings (page-ins and their excess) are 16 bytes a window.
+    /// The longest period: its two rings (page-ins and their departures from the level) are 16
+    /// bytes a window.
     public static let maxPeriod = 65_536
 
     public init() {}
@@ -37,8 +38,8 @@ public struct FeatureSettings: Codable, Equatable, Sendable {
     }
 }
 
-/// Turns a stream of window signals into feature vectors: lags, differences, EWMAs, seasonal
-/// page-ins and a constant. Keeps only what the lags need, in buffers reused from window to window
+/// Turns a stream of window signals into feature vectors: lags, differences, EWMAs, the seasonal
+/// excess of page-ins and a constant. Keeps only what the lags need, in buffers reused from window to window
 /// (the forecaster's update must not allocate).
 public struct FeatureBuilder: Sendable {
     public let settings: FeatureSettings
@@ -60,13 +61,14 @@ public struct FeatureBuilder: Sendable {
     private var seasonalLevel = 0.0
     private var seasonalNoise = 0.0
     private let seasonalLags: [Int]
-    /// How fast the level and the noise follow the page-ins (EWMA factors), and how many noises a
-    /// departure must exceed to count. Chosen on the shipped traces, where 1.5–2.25 noises all
-    /// beat the raw seasonal page-ins on `phases`, `kv-cache` and `gzip-9` and matched them on
-    /// `periodic` and `sort` (docs/forecaster.md).
+    /// How fast the level and the noise follow the page-ins (EWMA factors); how many noises a
+    /// departure must exceed to count; the Huber clip of both running values, in noises. Chosen on the shipped traces: 1.5–2.25 noises all beat the raw
+    /// seasonal page-ins on `phases`, `kv-cache` and `gzip-9` and matched them on `periodic`;
+    /// `sort` keeps its gain only up to 2 (docs/forecaster.md).
     static let seasonalLevelRate = 0.1
     static let seasonalNoiseRate = 0.1
     static let seasonalThreshold = 2.0
+    static let seasonalClip = 4.0
     /// Features per vector (the length of `names`), computed once.
     public let count: Int
 
@@ -127,7 +129,7 @@ public struct FeatureBuilder: Sendable {
                 f += 1
             }
         }
-        if !seasonalLags.isEmpty { f = seasonalExcess(pageIns: signals.pageIns.isFinite ? signals.pageIns : 0, first: first, into: f) }
+        if !seasonalLags.isEmpty { f = seasonalExcess(pageIns: signals.pageIns.isFinite ? max(0, signals.pageIns) : 0, into: f) }
         features[f] = 1
         windows += 1
         return features
@@ -140,32 +142,40 @@ public struct FeatureBuilder: Sendable {
     /// repeating pattern does not inflate. Raw page-ins a period back carry that window's noise
     /// into the forecast: on `phases.tmt` (noise around 300 a window, a recurring burst of 670)
     /// the model forecast the bursts but was 40% worse between them; the excess is 0 there.
-    private mutating func seasonalExcess(pageIns: Double, first: Bool, into f: Int) -> Int {
+    private mutating func seasonalExcess(pageIns: Double, into f: Int) -> Int {
         let ring = seasonalPageIns.count, period = ring - 1, slot = windows % ring
+        // Both running values are Huber-clipped, so that a burst neither widens the noise (its
+        // first recurrence is a period apart from calm) nor lifts the level (every calm window
+        // would then stand out below it). Before the first noise (a period), nothing is clipped.
+        // Page-ins that repeat exactly shrink the noise, and with it the clip, towards zero; a
+        // floor under the clip (a tenth of the level) cost `sort.tmt` 4–10 points at t+1…t+5.
+        let clip = seasonalNoise > 0 ? Self.seasonalClip * seasonalNoise : .infinity
         if windows >= period {
             let difference = abs(pageIns - seasonalPageIns[(windows - period) % ring])
-            // Huber-clipped, so that the first recurrence of a burst, a period apart from calm, does
-            // not widen the noise much; from zero, any difference starts it.
-            seasonalNoise = seasonalNoise == 0 ? difference
-                : seasonalNoise + Self.seasonalNoiseRate * (min(difference, 2 * Self.seasonalThreshold * seasonalNoise) - seasonalNoise)
+            seasonalNoise = seasonalNoise == 0 ? difference : seasonalNoise + Self.seasonalNoiseRate * (min(difference, clip) - seasonalNoise)
         }
         seasonalPageIns[slot] = pageIns
-        seasonalDepartures[slot] = first ? 0 : pageIns - seasonalLevel
-        // The level is Huber-clipped too: bursts a few windows apart would otherwise lift it, and
-        // every calm window would stand out below it.
-        let clip = seasonalNoise > 0 ? 2 * Self.seasonalThreshold * seasonalNoise : .infinity
-        seasonalLevel = first ? pageIns : seasonalLevel + Self.seasonalLevelRate * min(max(pageIns - seasonalLevel, -clip), clip)
+        seasonalDepartures[slot] = windows == 0 ? 0 : pageIns - seasonalLevel
+        seasonalLevel = windows == 0 ? pageIns : seasonalLevel + Self.seasonalLevelRate * min(max(pageIns - seasonalLevel, -clip), clip)
+        // Page-ins near Double.greatestFiniteMagnitude can overflow the differences: start over.
+        if !seasonalNoise.isFinite || !seasonalLevel.isFinite {
+            seasonalNoise = 0
+            seasonalLevel = pageIns
+        }
         let bound = Self.seasonalThreshold * seasonalNoise
         var f = f
         for lag in seasonalLags {
             // 0 until a period has passed (no window a period back, and no noise measured yet).
             let departure = windows >= period ? seasonalDepartures[(windows - lag) % ring] : 0
-            features[f] = departure > bound ? departure - bound : departure < -bound ? departure + bound : 0
+            let excess = departure > bound ? departure - bound : departure < -bound ? departure + bound : 0
+            features[f] = excess.isFinite ? excess : 0
             f += 1
         }
         return f
     }
 
     /// Bytes of state carried from window to window (the lags, averages and seasonal rings).
-    public var stateBytes: Int { 8 * (history.count + ewmas.count + seasonalPageIns.count + seasonalDepartures.count + 2) }
+    public var stateBytes: Int {
+        8 * (history.count + ewmas.count + (seasonalLags.isEmpty ? 0 : seasonalPageIns.count + seasonalDepartures.count + 2))
+    }
 }

@@ -192,10 +192,11 @@ public struct PressureForecaster: Sendable {
         return forecasts
     }
 
-    /// Bytes of model state: weights, covariance, scaler and error scales, 8 bytes a number, and
-    /// the feature history (lags, averages, seasonal rings).
+    /// Bytes of state, 8 a number: weights, covariance, scaler and error scales (the model file's),
+    /// and what is kept from window to window besides (the last `horizon` feature vectors and
+    /// page-ins, the builder's lags, averages and seasonal rings).
     public var stateBytes: Int {
         8 * ((rls.map { $0.weights.count + $0.covariance.count } ?? 0) + (nlms?.weights.count ?? 0) + scaler.mean.count * 2 + 1
-            + errorScale.count) + builder.stateBytes
+            + errorScale.count + recentFeatures.count + recentLevels.count) + builder.stateBytes
     }
 }

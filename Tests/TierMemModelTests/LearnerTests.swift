@@ -205,15 +205,20 @@ struct Noise {
         var builder = FeatureBuilder(settings: settings, horizon: 1)
         #expect(builder.names == ["page_ins", "excess_page_ins[t-10]", "excess_page_ins[t-9]", "excess_page_ins[t-8]", "bias"])
         var noise = Noise(state: 3)
-        var calm: [Double] = [], burst: [Double] = []
+        var calm: [[Double]] = [[], [], []], burst: [[Double]] = [[], [], []]
         for t in 0..<300 {
             let x = builder.push(signals((t % 10 == 0 ? 800 : 300) + 20 * noise.next()))
-            // x[1] is the excess of window t − 10 (+1 for the next window, x[2]).
             guard t >= 100 else { continue }
-            if (t + 1) % 10 == 0 { burst.append(x[2]) } else if (t + 1) % 10 != 1 { calm.append(x[2]) }
+            // x[1 + k] is the excess of window t − (10 − k): a burst's (about 500 above the
+            // level, less twice the noise) when that window was one.
+            for k in 0..<3 {
+                if (t - (10 - k)) % 10 == 0 { burst[k].append(x[1 + k]) } else { calm[k].append(x[1 + k]) }
+            }
         }
-        #expect(calm.filter { $0 != 0 }.count <= calm.count / 20, "calm excesses: \(calm.filter { $0 != 0 })")
-        #expect(burst.allSatisfy { $0 > 300 && $0 < 500 }, "burst excesses: \(burst)")
+        for k in 0..<3 {
+            #expect(calm[k].filter { $0 != 0 }.count <= calm[k].count / 20, "column \(k + 1), calm excesses: \(calm[k].filter { $0 != 0 })")
+            #expect(burst[k].count == 20 && burst[k].allSatisfy { $0 > 400 && $0 < 520 }, "column \(k + 1), burst excesses: \(burst[k])")
+        }
     }
 
     /// Calm windows with a rare, unforeseeable burst: counting the bursts fully drags the

@@ -90,6 +90,18 @@ import Testing
             #expect(message.hasPrefix("m.json: "), "\(message)")
             #expect(message.contains(fragment), "expected '\(fragment)', got: \(message)")
         }
+        // A model made when the seasonal features were the raw page-ins a period back.
+        var settings = ForecasterSettings()
+        settings.features.period = 7
+        var seasonal = try JSONSerialization.jsonObject(with: ModelFile(forecaster: PressureForecaster(settings: settings),
+            provenance: ModelProvenance(traces: ["a.tmt"], windows: 0, createdBy: "test", heldOut: [])).json()) as! [String: Any]
+        seasonal["featureNames"] = (seasonal["featureNames"] as! [String]).map { $0.replacingOccurrences(of: "excess_page_ins", with: "page_ins") }
+        do {
+            _ = try ModelFile.decode(try JSONSerialization.data(withJSONObject: seasonal), file: "old.json")
+            Issue.record("a model with the old seasonal features loaded")
+        } catch {
+            #expect("\(error)" == "old.json: field 'featureNames': feature 31 is 'page_ins[t-7]' where these settings make 'excess_page_ins[t-7]'; retrain the model with this build")
+        }
         #expect(throws: ModelFileError.self) { try ModelFile.decode(Data("[1]".utf8), file: "m.json") }
         #expect(throws: ModelFileError.self) { try ModelFile.load(path: "/nonexistent.json") }
     }
