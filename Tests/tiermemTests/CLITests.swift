@@ -248,6 +248,17 @@ struct CLI {
         #expect(disagree.stderr.contains("--period auto: the traces repeat at different periods (\(trace): 12, \(other): 16)"), "\(disagree.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/d.json"))
         #expect(try CLI.run(["train", trace, "--period", "often", "-o", "\(dir)/x.json"]).stderr.contains("--period"))
+        #expect(!(try CLI.run(["train", trace, "--window", "500", "--period", "0", "-o", "\(dir)/z.json"]).stdout.contains("repeat every")),
+                "an explicit --period 0: no suggestion")
+        // A trace that does not repeat: auto takes the period of those that do, or none.
+        let flat = "\(dir)/u.tmt"
+        #expect(try CLI.run(["trace", "gen", "uniform", "--records", "60000", "--footprint", "4MiB", "-o", flat]).status == 0)
+        let some = try CLI.run(["train", flat, trace, "--window", "500", "--period", "auto", "-o", "\(dir)/v.json"])
+        #expect(some.stdout.contains("period: 12 windows, found in the training part of \(trace)\n"), "\(some.stdout) \(some.stderr)")
+        let none = try CLI.run(["train", flat, "--window", "500", "--period", "auto", "-o", "\(dir)/n.json"])
+        #expect(none.status == 0, "\(none.stderr)")
+        #expect(none.stdout.contains("no trace's page-ins repeat in its training part; training without a period"), "\(none.stdout)")
+        #expect(try CLI.run(["model", "inspect", "\(dir)/n.json"]).stdout.contains("period 0"))
     }
 }
 

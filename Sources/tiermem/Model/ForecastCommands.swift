@@ -70,8 +70,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Lagged windows per signal.")
     var lags = 3
 
-    @Option(help: "Period in windows of recurring demand (0 = none; auto = the one found in the training windows): how far the page-ins one period before each forecast window stood out from their level, beyond the noise, become features. At least --horizon + 2.")
-    var period = PeriodArgument(windows: 0)
+    @Option(help: ArgumentHelp("Period in windows of recurring demand (0 = none; auto = the one found in the training windows): how far the page-ins one period before each forecast window stood out from their level, beyond the noise, become features. At least --horizon + 2. Without it, none, and a period found is suggested.", valueName: "windows|auto"))
+    var period: PeriodArgument?
 
     @Option(help: "Comma-separated signals the features are made of, from: \(PressureSignals.names.joined(separator: ", ")).")
     var signals = FeatureSettings().signals.joined(separator: ",")
@@ -90,7 +90,7 @@ struct TrainCommand: ParsableCommand {
         s.ridge = ridge
         s.errorClip = errorClip
         s.features.lags = lags
-        s.features.period = period.windows ?? 0  // auto: settled in `run`, once the windows are known
+        s.features.period = period?.windows ?? 0  // auto: settled in `run`, once the windows are known
         s.features.signals = signals.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         if let problem = s.features.signalsProblem() { throw ValidationError("--signals: \(problem)") }
         if let problem = s.problem() { throw ValidationError(problem) }
@@ -113,8 +113,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("\(trace): only \(windows.count) windows of \(window) accesses; use a shorter --window")
         }
         let splits = series.map { Int(Double($0.count) * (1 - heldOut)) }
-        let found = foundPeriods(series: series, splits: splits)
-        if period.windows == nil { settings.features.period = try autoPeriod(found) }
+        // Looked for unless a period is given: `auto` takes it, no `--period` suggests it.
+        let found = period?.windows == nil ? foundPeriods(series: series, splits: splits) : []
+        if period != nil && period?.windows == nil { settings.features.period = try autoPeriod(found) }
         // Learn on every trace's head, then walk forward through each tail from that state.
         var forecaster = PressureForecaster(settings: settings)
         for (windows, split) in zip(series, splits) {
@@ -127,7 +128,7 @@ struct TrainCommand: ParsableCommand {
             parts.append(WalkForward.evaluate(&walker, windows: windows, scoreFrom: split))
             for w in windows[split...] { final.observe(w) }
         }
-        if period.windows == 0 {
+        if period == nil {
             for (trace, found) in zip(traces, found) {
                 guard let found else { continue }
                 print("note: \(trace): page-ins repeat every \(found.period) windows (autocorrelation \(String(format: "%.2f", found.autocorrelation)) in the training part); --period \(found.period) (or auto) may help; compare the held-out errors")
@@ -171,10 +172,8 @@ struct TrainCommand: ParsableCommand {
 }
 
 /// `--period`: a number of windows, or "auto" (nil: found in the training windows).
-struct PeriodArgument: ExpressibleByArgument, CustomStringConvertible {
+struct PeriodArgument: ExpressibleByArgument {
     var windows: Int?
-
-    init(windows: Int?) { self.windows = windows }
 
     init?(argument: String) {
         if argument == "auto" {
@@ -184,9 +183,6 @@ struct PeriodArgument: ExpressibleByArgument, CustomStringConvertible {
         guard let windows = Int(argument), windows >= 0 else { return nil }
         self.windows = windows
     }
-
-    var description: String { windows.map(String.init) ?? "auto" }
-    var defaultValueDescription: String { description }
 }
 
 struct ModelCommand: ParsableCommand {
