@@ -217,8 +217,8 @@ if wanted("replay") {
 
 }
 // 5. The forecaster: one window's update plus forecast (observe), default settings
-// (31 features, 5 horizons, RLS), and with a period (38 features), over a periodic series with
-// noise.
+// (31 features, 5 horizons, RLS), and with a period and two lags (32 features, the most the
+// aim allows), over a periodic series with noise.
 if wanted("forecaster") {
     var series: [PressureSignals] = []
     var state: UInt64 = 7
@@ -237,6 +237,7 @@ if wanted("forecaster") {
     for period in [0, 57] {
         var settings = ForecasterSettings()
         settings.features.period = period
+        if period > 0 { settings.features.lags = 2 }
         // A fresh local copy per run: a variable captured by the timing closure would be boxed and
         // pay a dynamic exclusivity check on every access, which a policy's field does not.
         let start = PressureForecaster(settings: settings)
