@@ -22,6 +22,35 @@ import Testing
         #expect(back.forecaster().forecast() == model.forecaster().forecast())
     }
 
+    /// `ForecasterSettings` decodes by hand (to default `errorClip` for old files): a setting
+    /// added without its line there would silently come back as its default. Every setting here
+    /// differs from its default, and the check below fails for one that does not.
+    @Test func everySettingSurvivesTheFile() throws {
+        var settings = ForecasterSettings()
+        settings.windowLength = 5_000
+        settings.windowUnit = "ns"
+        settings.horizon = 3
+        settings.features.signals = ["page_ins"]
+        settings.features.lags = 2
+        settings.features.differences = false
+        settings.features.ewmaAlphas = [0.5]
+        settings.features.period = 9
+        settings.learner = "nlms"
+        settings.predictChange = false
+        settings.forgetting = 0.95
+        settings.ridge = 0.5
+        settings.stepSize = 0.2
+        settings.errorClip = 1.5
+        let defaults = ForecasterSettings()
+        for (changed, original) in zip(Mirror(reflecting: settings).children, Mirror(reflecting: defaults).children) {
+            #expect("\(changed.value)" != "\(original.value)", "set '\(changed.label ?? "?")' to something other than its default here")
+        }
+        for (changed, original) in zip(Mirror(reflecting: settings.features).children, Mirror(reflecting: defaults.features).children) {
+            #expect("\(changed.value)" != "\(original.value)", "set 'features.\(changed.label ?? "?")' to something other than its default here")
+        }
+        #expect(try JSONDecoder().decode(ForecasterSettings.self, from: JSONEncoder().encode(settings)) == settings)
+    }
+
     /// A file written before error weighting has neither field: it loads, and counts every
     /// window fully, as it did when it was trained.
     @Test func aFileFromBeforeErrorWeightingLoads() throws {
