@@ -39,8 +39,8 @@ public struct FeatureSettings: Codable, Equatable, Sendable {
 }
 
 /// Turns a stream of window signals into feature vectors: lags, differences, EWMAs, the seasonal
-/// excess of page-ins and a constant. Keeps only what the lags need, in buffers reused from window to window
-/// (the forecaster's update must not allocate).
+/// excess of page-ins and a constant. Keeps only what the lags need, in buffers reused from
+/// window to window (the forecaster's update must not allocate).
 public struct FeatureBuilder: Sendable {
     public let settings: FeatureSettings
     /// The last `rows` windows' selected signals (the lags, and at least two for the
@@ -62,9 +62,10 @@ public struct FeatureBuilder: Sendable {
     private var seasonalNoise = 0.0
     private let seasonalLags: [Int]
     /// How fast the level and the noise follow the page-ins (EWMA factors); how many noises a
-    /// departure must exceed to count; the Huber clip of both running values, in noises. Chosen on the shipped traces: 1.5–2.25 noises all beat the raw
-    /// seasonal page-ins on `phases`, `kv-cache` and `gzip-9` and matched them on `periodic`;
-    /// `sort` keeps its gain only up to 2 (docs/forecaster.md).
+    /// departure must exceed to count; the Huber clip of both running values, in noises. Chosen
+    /// on the shipped traces: 1.5–2.25 noises all beat the raw seasonal page-ins on `phases`,
+    /// `kv-cache` and `gzip-9` and matched them on `periodic`; `sort` keeps its gain only up to 2
+    /// (docs/forecaster.md).
     static let seasonalLevelRate = 0.1
     static let seasonalNoiseRate = 0.1
     static let seasonalThreshold = 2.0
@@ -157,18 +158,15 @@ public struct FeatureBuilder: Sendable {
         seasonalPageIns[slot] = pageIns
         seasonalDepartures[slot] = windows == 0 ? 0 : pageIns - seasonalLevel
         seasonalLevel = windows == 0 ? pageIns : seasonalLevel + Self.seasonalLevelRate * min(max(pageIns - seasonalLevel, -clip), clip)
-        // Page-ins near Double.greatestFiniteMagnitude can overflow the differences: start over.
-        if !seasonalNoise.isFinite || !seasonalLevel.isFinite {
-            seasonalNoise = 0
-            seasonalLevel = pageIns
-        }
+        // No overflow: page-ins are finite and not negative, so the differences are finite, and
+        // the level and the noise, averages of them, are too (a bound or clip that overflows to
+        // infinity only leaves a departure unshrunk or an update unclipped).
         let bound = Self.seasonalThreshold * seasonalNoise
         var f = f
         for lag in seasonalLags {
             // 0 until a period has passed (no window a period back, and no noise measured yet).
             let departure = windows >= period ? seasonalDepartures[(windows - lag) % ring] : 0
-            let excess = departure > bound ? departure - bound : departure < -bound ? departure + bound : 0
-            features[f] = excess.isFinite ? excess : 0
+            features[f] = departure > bound ? departure - bound : departure < -bound ? departure + bound : 0
             f += 1
         }
         return f

@@ -129,15 +129,22 @@ struct Noise {
         return s
     }
 
-    @Test func forecastsStayFiniteAndNonNegativeOnAnyInput() {
-        var forecaster = PressureForecaster(settings: ForecasterSettings())
-        let inputs: [Double] = [0, 0, 0, 5, 5, 5, 1e15, .nan, -3, .infinity, 7, 0, 1e-300, 1e308, 1e308, 3]
+    /// Without a period and with one (whose seasonal features see these inputs a period later).
+    @Test(arguments: [0, 7]) func forecastsStayFiniteAndNonNegativeOnAnyInput(period: Int) {
+        var settings = ForecasterSettings()
+        settings.features.period = period
+        var forecaster = PressureForecaster(settings: settings)
+        var builder = FeatureBuilder(settings: settings.features, horizon: settings.horizon)
+        let inputs: [Double] = [0, 0, 0, 5, 5, 5, 1e15, .nan, -3, .infinity, 7, 0, 1e-300, 1e308, 1e308, 3,
+                                .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .greatestFiniteMagnitude, 0]
         for y in inputs + inputs {
             var s = signals(y, y)
             s.dramOccupancy = y
             let f = forecaster.observe(s)
             #expect(f.count == 5)
             #expect(f.allSatisfy { $0.isFinite && $0 >= 0 }, "\(f) after \(y)")
+            let seasonal = builder.push(s).suffix(settings.horizon + 3)  // the seasonal features and the bias
+            #expect(seasonal.allSatisfy { $0.isFinite }, "seasonal features \(Array(seasonal)) after \(y)")
         }
         #expect(forecaster.errorScale.allSatisfy { $0.isFinite && $0 >= 0 }, "\(forecaster.errorScale)")
     }
