@@ -90,7 +90,7 @@ struct TrainCommand: ParsableCommand {
         s.ridge = ridge
         s.errorClip = errorClip
         s.features.lags = lags
-        s.features.period = period?.windows ?? 0  // auto: settled in `run`, once the windows are known
+        if case .windows(let windows)? = period { s.features.period = windows }  // auto: settled in `run`, once the windows are known
         s.features.signals = signals.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         if let problem = s.features.signalsProblem() { throw ValidationError("--signals: \(problem)") }
         if let problem = s.problem() { throw ValidationError(problem) }
@@ -113,9 +113,11 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("\(trace): only \(windows.count) windows of \(window) accesses; use a shorter --window")
         }
         let splits = series.map { Int(Double($0.count) * (1 - heldOut)) }
-        // Looked for unless a period is given: `auto` takes it, no `--period` suggests it.
-        let found = period?.windows == nil ? foundPeriods(series: series, splits: splits) : []
-        if period != nil && period?.windows == nil { settings.features.period = try autoPeriod(found) }
+        switch period {
+        case nil: suggestPeriods(foundPeriods(series: series, splits: splits))
+        case .auto?: settings.features.period = try autoPeriod(foundPeriods(series: series, splits: splits))
+        case .windows?: break
+        }
         // Learn on every trace's head, then walk forward through each tail from that state.
         var forecaster = PressureForecaster(settings: settings)
         for (windows, split) in zip(series, splits) {
@@ -127,12 +129,6 @@ struct TrainCommand: ParsableCommand {
             var walker = forecaster
             parts.append(WalkForward.evaluate(&walker, windows: windows, scoreFrom: split))
             for w in windows[split...] { final.observe(w) }
-        }
-        if period == nil {
-            for (trace, found) in zip(traces, found) {
-                guard let found else { continue }
-                print("note: \(trace): page-ins repeat every \(found.period) windows (autocorrelation \(String(format: "%.2f", found.autocorrelation)) in the training part); --period \(found.period) (or auto) may help; compare the held-out errors")
-            }
         }
         let errors = WalkForward.merge(parts)
         let provenance = ModelProvenance(traces: traces, windows: series.reduce(0) { $0 + $1.count },
@@ -155,6 +151,14 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// Without `--period`: names the traces that repeat, and the period that may help them.
+    private func suggestPeriods(_ found: [(period: Int, autocorrelation: Double)?]) {
+        for (trace, found) in zip(traces, found) {
+            guard let found else { continue }
+            print("note: \(trace): page-ins repeat every \(found.period) windows (autocorrelation \(String(format: "%.2f", found.autocorrelation)) in the training part); --period \(found.period) (or auto) may help; compare the held-out errors")
+        }
+    }
+
     /// `--period auto`: the period the traces that repeat agree on, or 0 if none repeats.
     private func autoPeriod(_ found: [(period: Int, autocorrelation: Double)?]) throws -> Int {
         let periods = Set(found.compactMap { $0?.period })
@@ -171,17 +175,19 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-/// `--period`: a number of windows, or "auto" (nil: found in the training windows).
-struct PeriodArgument: ExpressibleByArgument {
-    var windows: Int?
+/// `--period`: a number of windows, or "auto" (found in the training windows).
+enum PeriodArgument: ExpressibleByArgument {
+    case windows(Int)
+    case auto
 
     init?(argument: String) {
         if argument == "auto" {
-            windows = nil
-            return
+            self = .auto
+        } else if let windows = Int(argument), windows >= 0 {
+            self = .windows(windows)
+        } else {
+            return nil
         }
-        guard let windows = Int(argument), windows >= 0 else { return nil }
-        self.windows = windows
     }
 }
 
