@@ -93,70 +93,111 @@ public final class KeyValueWorkload {
     /// load), as a service that has been up for a while is. Returns the values found corrupt.
     @discardableResult
     public func warmUp(operations: Int) -> Int {
-        run(operations: operations, seed: settings.seed &+ 2, progress: nil).corruptValues
+        let run = Run(workload: self, operations: operations, seed: settings.seed &+ 2)
+        run.advance(by: operations)
+        return run.result.corruptValues
     }
 
     /// Runs the operations (timed), calling `progress` about every tenth of a second.
     public func run(progress: Progress? = nil) -> Result {
-        run(operations: settings.operations, seed: settings.seed &+ 1, progress: progress)
+        let run = startRun()
+        run.advance(by: settings.operations, progress: progress)
+        return run.result
     }
 
-    private func run(operations: Int, seed: UInt64, progress: Progress?) -> Result {
-        var random = TraceRandom(seed: seed)
-        let zipf = ZipfSampler(n: UInt64(activeCount), exponent: settings.zipfExponent)
-        var latency = LatencyHistogram()
-        var corrupt = 0
-        var phaseOffset = 0
-        var scanPosition = 0
-        var dramSamples = 0.0, dramSampleCount = 0.0, peakDRAM = 0
-        var archiveReads = 0, archiveReadNanoseconds: UInt64 = 0
-        let start = monotonicNanoseconds()
-        var nextReport = start
-        var operation = 0
-        while operation < operations {
-            if operation % settings.phaseOperations == 0 && operation > 0 { phaseOffset = Int(random.below(UInt64(activeCount))) }
-            if operation % settings.scanInterval == 0 && operation > 0 {
-                // A scan: `scanShare` of all keys in order, each a timed read.
-                for _ in 0..<max(1, Int(Double(settings.keys) * settings.scanShare)) where operation < operations {
-                    let began = monotonicNanoseconds()
-                    if !check(scanPosition) { corrupt += 1 }
-                    latency.record(monotonicNanoseconds() - began)
-                    scanPosition = (scanPosition + 1) % settings.keys
-                    operation += 1
-                }
-                continue
-            }
-            let began = monotonicNanoseconds()
-            let roll = random.unit()
-            if roll < settings.archiveReadShare {
-                if !check(activeCount + Int(random.below(UInt64(settings.keys - activeCount)))) { corrupt += 1 }
-                archiveReads += 1
-                archiveReadNanoseconds += monotonicNanoseconds() - began
-            } else {
-                let key = (Int(zipf.sample(&random)) + phaseOffset) % activeCount
-                if roll < settings.archiveReadShare + settings.updateShare {
-                    // An update: a new version with a new size (allocation churn).
-                    if (try? put(key, random: &random)) == nil { corrupt += 1 }
-                } else if !check(key) {
-                    corrupt += 1
-                }
-            }
-            let now = monotonicNanoseconds()
-            latency.record(now - began)
-            operation += 1
-            if now >= nextReport {
-                let stats = heap.arena.stats()
-                dramSamples += Double(stats.dramPages)
-                dramSampleCount += 1
-                peakDRAM = max(peakDRAM, stats.dramPages)
-                progress?(operation, operations, Double(now - start) / 1e9, stats)
-                nextReport = now + 100_000_000
-            }
+    /// The timed run's operations, to be carried out in slices (`Run.advance`): the same
+    /// sequence as `run()`, so that configurations measured in turns, a slice each, do the
+    /// same work as when measured one after the other.
+    public func startRun() -> Run {
+        Run(workload: self, operations: settings.operations, seed: settings.seed &+ 1)
+    }
+
+    /// A run in progress. Time counts only inside `advance`, so a run carried out in slices
+    /// with other work between them reports the time its own operations took.
+    public final class Run {
+        private let workload: KeyValueWorkload
+        public let operations: Int
+        private var random: TraceRandom
+        private let zipf: ZipfSampler
+        private var latency = LatencyHistogram()
+        private var corrupt = 0
+        private var phaseOffset = 0
+        private var scanPosition = 0
+        private var dramSamples = 0.0, dramSampleCount = 0.0, peakDRAM = 0
+        private var archiveReads = 0, archiveReadNanoseconds: UInt64 = 0
+        private var elapsedNanoseconds: UInt64 = 0
+        /// Run time (ns) left until the next progress report and DRAM sample.
+        private var untilReport: UInt64 = 0
+        public private(set) var done = 0
+
+        init(workload: KeyValueWorkload, operations: Int, seed: UInt64) {
+            self.workload = workload
+            self.operations = operations
+            random = TraceRandom(seed: seed)
+            zipf = ZipfSampler(n: UInt64(workload.activeCount), exponent: workload.settings.zipfExponent)
         }
-        let seconds = Double(monotonicNanoseconds() - start) / 1e9
-        return Result(operations: operation, seconds: seconds, latency: latency,
-                      meanDRAMPages: dramSampleCount > 0 ? dramSamples / dramSampleCount : 0, peakDRAMPages: peakDRAM,
-                      corruptValues: corrupt, archiveReads: archiveReads, archiveReadNanoseconds: archiveReadNanoseconds)
+
+        public var isFinished: Bool { done >= operations }
+
+        public var result: Result {
+            Result(operations: done, seconds: Double(elapsedNanoseconds) / 1e9, latency: latency,
+                   meanDRAMPages: dramSampleCount > 0 ? dramSamples / dramSampleCount : 0, peakDRAMPages: peakDRAM,
+                   corruptValues: corrupt, archiveReads: archiveReads, archiveReadNanoseconds: archiveReadNanoseconds)
+        }
+
+        /// Carries out the next `count` operations (fewer at the end of the run; a scan that has
+        /// begun finishes), calling `progress` about every tenth of a second of the run's time.
+        public func advance(by count: Int, progress: Progress? = nil) {
+            let settings = workload.settings
+            let activeCount = workload.activeCount
+            let stop = min(operations, done + count)
+            let sliceStart = monotonicNanoseconds()
+            // Reports follow the run's own time, which the slices before this one used.
+            var nextReport = sliceStart + untilReport
+            while done < stop {
+                if done % settings.phaseOperations == 0 && done > 0 { phaseOffset = Int(random.below(UInt64(activeCount))) }
+                if done % settings.scanInterval == 0 && done > 0 {
+                    // A scan: `scanShare` of all keys in order, each a timed read.
+                    for _ in 0..<max(1, Int(Double(settings.keys) * settings.scanShare)) where done < operations {
+                        let began = monotonicNanoseconds()
+                        if !workload.check(scanPosition) { corrupt += 1 }
+                        latency.record(monotonicNanoseconds() - began)
+                        scanPosition = (scanPosition + 1) % settings.keys
+                        done += 1
+                    }
+                    continue
+                }
+                let began = monotonicNanoseconds()
+                let roll = random.unit()
+                if roll < settings.archiveReadShare {
+                    if !workload.check(activeCount + Int(random.below(UInt64(settings.keys - activeCount)))) { corrupt += 1 }
+                    archiveReads += 1
+                    archiveReadNanoseconds += monotonicNanoseconds() - began
+                } else {
+                    let key = (Int(zipf.sample(&random)) + phaseOffset) % activeCount
+                    if roll < settings.archiveReadShare + settings.updateShare {
+                        // An update: a new version with a new size (allocation churn).
+                        if (try? workload.put(key, random: &random)) == nil { corrupt += 1 }
+                    } else if !workload.check(key) {
+                        corrupt += 1
+                    }
+                }
+                let now = monotonicNanoseconds()
+                latency.record(now - began)
+                done += 1
+                if now >= nextReport {
+                    let stats = workload.heap.arena.stats()
+                    dramSamples += Double(stats.dramPages)
+                    dramSampleCount += 1
+                    peakDRAM = max(peakDRAM, stats.dramPages)
+                    progress?(done, operations, Double(elapsedNanoseconds + (now - sliceStart)) / 1e9, stats)
+                    nextReport = now + 100_000_000
+                }
+            }
+            let sliceEnd = monotonicNanoseconds()
+            elapsedNanoseconds += sliceEnd - sliceStart
+            untilReport = nextReport > sliceEnd ? nextReport - sliceEnd : 0
+        }
     }
 
     /// Reads every value and compares it with what was written; returns how many differ (must

@@ -1,0 +1,40 @@
+import Testing
+import TierMem
+
+@Suite("The demo's key-value workload")
+struct KeyValueWorkloadTests {
+    private func workload() throws -> KeyValueWorkload {
+        var settings = KeyValueWorkload.Settings()
+        settings.keys = 2_000
+        settings.operations = 30_000
+        // Phases and scans inside the run, so that slices cut across both.
+        settings.phaseOperations = 7_000
+        settings.scanInterval = 5_000
+        settings.archiveReadShare = 0.01
+        let heap = try TieredHeap(tiers: "dram:64MiB")
+        let workload = KeyValueWorkload(heap: heap, settings: settings, corpus: try PageCorpus())
+        try workload.load()
+        return workload
+    }
+
+    @Test("a run carried out in slices does the same operations as one carried out at once, every value intact")
+    func slicedRunMatchesWholeRun() throws {
+        let whole = try workload()
+        let once = whole.run()
+        let sliced = try workload()
+        let run = sliced.startRun()
+        var slices = 0
+        while !run.isFinished {
+            run.advance(by: 777)
+            slices += 1
+        }
+        let inSlices = run.result
+        #expect(slices > 30)
+        #expect(inSlices.operations == once.operations && once.operations == 30_000)
+        #expect(inSlices.archiveReads == once.archiveReads && once.archiveReads > 100)
+        #expect(inSlices.latency.count == once.latency.count)
+        #expect(inSlices.corruptValues == 0 && once.corruptValues == 0)
+        #expect(inSlices.seconds > 0)
+        #expect(whole.verifyAll() == 0 && sliced.verifyAll() == 0)
+    }
+}
