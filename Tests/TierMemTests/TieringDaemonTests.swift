@@ -104,6 +104,42 @@ struct TieringDaemonTests {
         #expect(budgeted.coldInDRAM > 512)
     }
 
+    @Test("a paused daemon moves no page and its clock stands still; resumed it goes on; a stop ends it while paused")
+    func pauseAndResume() throws {
+        let heap = try TieredHeap(tiers: "dram:16MiB;compressed:16MiB")
+        let pages = (0..<1024).map { _ in try! heap.allocate(byteCount: 4096, hint: .cold) }
+        for (index, page) in pages.enumerated() { memset(page, Int32(index & 0x7F) + 1, 4096) }
+        var configuration = DaemonConfiguration()
+        configuration.pageInBudget = nil
+        configuration.cpuBudget = 1
+        let started = Date()
+        try heap.startDaemon(LRUPolicy.self, configuration: configuration)
+        heap.pauseDaemon()
+        let paused = try #require(heap.daemonStats)
+        let belowWhenPaused = heap.arena.coldPageCensus().belowDRAM
+        usleep(400_000)
+        // Unread cold pages leave DRAM within a few epochs of a running daemon; paused, none moves.
+        #expect(heap.arena.coldPageCensus().belowDRAM == belowWhenPaused)
+        #expect(try #require(heap.daemonStats).epochs == paused.epochs)
+        heap.resumeDaemon()
+        let deadline = Date().addingTimeInterval(5)
+        while heap.arena.coldPageCensus().belowDRAM < 900 && Date() < deadline { usleep(10_000) }
+        #expect(heap.arena.coldPageCensus().belowDRAM >= 900, "the resumed daemon did not offload the unread cold pages")
+        let resumed = try #require(heap.daemonStats)
+        #expect(resumed.epochs > paused.epochs)
+        // The 0.4 s paused is not on the daemon's clock.
+        let sinceStart = UInt64(Date().timeIntervalSince(started) * 1e9)
+        #expect(resumed.wallNanoseconds + 350_000_000 < sinceStart, "daemon wall \(resumed.wallNanoseconds) ns, \(sinceStart) ns since its start")
+        heap.pauseDaemon()
+        heap.stopDaemon()
+        #expect(heap.daemonStats == nil)
+        heap.pauseDaemon()  // no daemon: nothing to wait for
+        heap.resumeDaemon()
+        for (index, page) in pages.enumerated() where page.load(as: UInt8.self) != UInt8(index & 0x7F) + 1 {
+            Issue.record("cold page \(index) lost its bytes")
+        }
+    }
+
     @Test("a page-in budget that is not a share of wall time, or a zero interval, is refused with its name")
     func badPageInBudget() throws {
         let heap = try TieredHeap(tiers: "dram:1MiB;compressed:2MiB")

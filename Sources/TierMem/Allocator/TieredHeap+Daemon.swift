@@ -68,6 +68,20 @@ extension TieredHeap {
         daemon?.stop()
     }
 
+    /// Pauses the daemon, if one runs: returns once its current epoch is done; until
+    /// `resumeDaemon()` it moves no page, and the time paused does not count as time to it (its
+    /// page-in budget, forecaster windows and CPU share see none). Pages still fault in and,
+    /// with DRAM full, the arena still reclaims directly. For measuring several heaps in turns
+    /// (`tiermem demo`), or for a window in which a service wants no migrations.
+    public func pauseDaemon() {
+        daemonLock.withLock { runningDaemon }?.pause()
+    }
+
+    /// Lets a paused daemon go on.
+    public func resumeDaemon() {
+        daemonLock.withLock { runningDaemon }?.resume()
+    }
+
     /// The running daemon's statistics (nil without one).
     public var daemonStats: DaemonStats? { daemonLock.withLock { runningDaemon }?.stats }
 }

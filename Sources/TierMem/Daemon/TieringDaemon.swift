@@ -76,7 +76,7 @@ public struct DaemonStats: Sendable, CustomStringConvertible {
     public var pageInPressure: Double?
     /// The controller's counters (its view: page-ins, demotions it planned and the executor did).
     public var counters: EngineCounters
-    /// The daemon thread's CPU time and wall time since it started.
+    /// The daemon thread's CPU time and wall time since it started (time paused not counted).
     public var cpuNanoseconds: UInt64
     public var wallNanoseconds: UInt64
     /// The latest forecast of page-ins per window (predictive policy only).
@@ -107,6 +107,8 @@ public struct DaemonStats: Sendable, CustomStringConvertible {
 /// Something that runs a daemon of some policy type (the type is chosen at run time).
 protocol DaemonHandle: AnyObject, Sendable {
     func stop()
+    func pause()
+    func resume()
     var stats: DaemonStats { get }
     /// The daemon thread's body.
     func runLoop()
@@ -124,8 +126,18 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     private var controller: Controller<Policy, LiveExecutor>
     private let psi = PressureStallReader()
     private let finished = DispatchSemaphore(value: 0)
+    /// Guards `snapshot`.
     private let lock = NSLock()
+    /// Requests from other threads (stop, pause, resume), which the daemon takes up between
+    /// epochs, and its answer to a pause.
+    private let control = NSCondition()
     private var stopRequested = false
+    private var pauseRequested = false
+    private var isPaused = false
+    /// Time spent paused: the daemon's clock (`now()`) leaves it out, so that to the daemon a
+    /// pause is as if no time had passed (its page-in budget's intervals, its forecaster's
+    /// windows, its CPU share).
+    private var pausedNanoseconds: UInt64 = 0
     private var snapshot: DaemonStats
     private var position: UInt64 = 0
     private let samplePages: Int
@@ -181,15 +193,62 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     }
 
     func stop() {
-        lock.withLock { stopRequested = true }
+        control.withLock {
+            stopRequested = true
+            control.broadcast()
+        }
         finished.wait()
         finished.signal()  // a second stop() returns at once
+    }
+
+    /// Returns once the daemon has finished its current epoch and stopped working (at once if
+    /// it has stopped): until `resume()`, it moves no page and its clock stands still.
+    func pause() {
+        control.withLock {
+            pauseRequested = true
+            control.broadcast()
+            while !isPaused && !stopRequested { control.wait() }
+        }
+    }
+
+    func resume() {
+        control.withLock {
+            pauseRequested = false
+            control.broadcast()
+        }
+    }
+
+    /// The daemon's clock: monotonic time less the time spent paused.
+    private func now() -> UInt64 { monotonicNanoseconds() - pausedNanoseconds }
+
+    /// Between epochs: false once a stop is requested; while a pause is requested, waits (with
+    /// the time left out of the daemon's clock).
+    private func mayContinue() -> Bool {
+        control.withLock {
+            if pauseRequested && !stopRequested {
+                isPaused = true
+                control.broadcast()
+                let began = monotonicNanoseconds()
+                while pauseRequested && !stopRequested { control.wait() }
+                isPaused = false
+                pausedNanoseconds += monotonicNanoseconds() - began
+            }
+            return !stopRequested
+        }
+    }
+
+    /// Sleeps out the rest of an epoch, waking early for a stop or a pause.
+    private func rest(nanoseconds: UInt64) {
+        let deadline = Date(timeIntervalSinceNow: Double(nanoseconds) / 1e9)
+        control.withLock {
+            while !stopRequested && !pauseRequested && control.wait(until: deadline) {}
+        }
     }
 
     var stats: DaemonStats { lock.withLock { snapshot } }
 
     func runLoop() {
-        started = monotonicNanoseconds()
+        started = now()
         let cpuStarted = threadCPUNanoseconds()
         var epochs = 0, fed = 0, sampled = 0, coldDemoted = 0
         var pressure: Double?
@@ -197,8 +256,8 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         let bytesPerEpoch = configuration.migrationRateLimitMBps > 0
             ? Int(configuration.migrationRateLimitMBps * 1e6 * Double(configuration.epochNanoseconds) / 1e9) : Int.max
         budgetInterval = (started, UInt64(arena.stats().pageInNanoseconds))
-        while !lock.withLock({ stopRequested }) {
-            let epochStart = monotonicNanoseconds()
+        while mayContinue() {
+            let epochStart = now()
             let cpuStart = threadCPUNanoseconds()
             controller.executor.backgroundBytesLeft = bytesPerEpoch
             let demotionsBefore = controller.counters.backgroundDemotions
@@ -219,7 +278,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             // PSI's avg10 is a ten-second average: reading it every second is plenty.
             if epochs % psiEveryEpochs == 0 { pressure = psi.someAvg10() }
             if let pressure { controller.observePressureStall(someAvg10: pressure) }
-            try? controller.tick(now: monotonicNanoseconds())
+            try? controller.tick(now: now())
             // Sampling serves reclaim of the policy's victims: while DRAM has ample free room, or
             // while the page-in budget keeps cold-hinted pages in DRAM (reclaim takes those
             // first), nothing the policy picks is about to be demoted and the samples would
@@ -238,11 +297,10 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
 
             let cpuUsed = threadCPUNanoseconds() - cpuStart
             let forecast = (controller.policy as? PredictivePolicy)?.lastForecast
-            let now = monotonicNanoseconds()
             let current = DaemonStats(
                 policy: Policy.name, epochs: epochs, eventsFed: fed, pagesSampled: sampled, coldDemotions: coldDemoted,
                 coldPromotions: coldPromoted, coldKeptInDRAM: pageInBudget?.keepInDRAM ?? 0, pageInPressure: pageInBudget?.lastPressure, counters: controller.counters,
-                cpuNanoseconds: threadCPUNanoseconds() - cpuStarted, wallNanoseconds: now - started,
+                cpuNanoseconds: threadCPUNanoseconds() - cpuStarted, wallNanoseconds: now() - started,
                 forecast: forecast, psiSomeAvg10: pressure,
                 recordedEvents: recorder?.recordsWritten ?? 0, recordingError: recordingError)
             metrics.update(arenaStats, daemon: current)
@@ -256,11 +314,11 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             let underPressure = demoted || freePages < highWatermarkPages || promotedForBudget > 0
             let budgeted = min(UInt64(Double(cpuUsed) / max(configuration.cpuBudget, 1e-6)), 10 * configuration.epochNanoseconds)
             let period = underPressure ? configuration.epochNanoseconds : max(configuration.epochNanoseconds, budgeted)
-            let elapsed = monotonicNanoseconds() - epochStart
-            if elapsed < period { sleepNanoseconds(period - elapsed) }
+            let elapsed = now() - epochStart
+            if elapsed < period { rest(nanoseconds: period - elapsed) }
         }
         // The last events, then the trace's final chunk.
-        feed(arena.drainEvents(), now: monotonicNanoseconds())
+        feed(arena.drainEvents(), now: now())
         do { try recorder?.finish() } catch { recordingError = "\(error)" }
         let written = recorder?.recordsWritten ?? 0
         lock.withLock {
