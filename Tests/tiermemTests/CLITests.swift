@@ -307,11 +307,17 @@ struct CLI {
 @Suite(.serialized) struct LiveDemoCLITests {
     @Test("tiermem demo runs the key-value workload on the live heap in four configurations and verifies every value")
     func liveDemo() throws {
-        let result = try CLI.run(["demo", "--keys", "2000", "--operations", "20000", "--warm-up", "20000"])
+        let result = try CLI.run(["demo", "--keys", "2000", "--operations", "20000", "--warm-up", "20000", "--runs", "2"])
         #expect(result.status == 0, "\(result.stderr)")
         for configuration in ["all DRAM", "reactive LRU, DRAM 50%", "predictive, DRAM 50%", "predictive, DRAM 75%"] {
             #expect(result.stdout.contains(configuration))
         }
+        // Two rounds: the paired comparisons over them, with their intervals.
+        #expect(result.stdout.contains("== round 2 of 2"))
+        #expect(result.stdout.contains("predictive, DRAM 50% against reactive LRU, DRAM 50%: throughput "), "\(result.stdout)")
+        #expect(result.stdout.contains("95% interval"))
+        let noRounds = try CLI.run(["demo", "--runs", "0"])
+        #expect(noRounds.status != 0 && noRounds.stderr.contains("--runs"))
         #expect(result.stdout.contains("every value verified intact in every configuration"))
         let bad = try CLI.run(["demo", "--keys", "10"])
         #expect(bad.status != 0 && bad.stderr.contains("--keys"))

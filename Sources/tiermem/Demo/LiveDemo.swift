@@ -37,6 +37,35 @@ struct LiveDemo {
         var daemonCPUShare: Double?
     }
 
+    /// One configuration in a round: its heap loaded and warmed up, its timed run in progress.
+    private final class Contender {
+        let name: String
+        let heap: TieredHeap
+        let workload: KeyValueWorkload
+        let run: KeyValueWorkload.Run
+        let usedPages: Int
+        let corruptInWarmUp: Int
+        /// The heap's and daemon's statistics when the timed run began.
+        let before: LiveArenaStats
+        let daemonBefore: DaemonStats?
+
+        init(name: String, heap: TieredHeap, workload: KeyValueWorkload, usedPages: Int, corruptInWarmUp: Int) {
+            self.name = name
+            self.heap = heap
+            self.workload = workload
+            run = workload.startRun()
+            self.usedPages = usedPages
+            self.corruptInWarmUp = corruptInWarmUp
+            before = heap.arena.stats()
+            daemonBefore = heap.daemonStats
+        }
+    }
+
+    /// Operations each configuration runs in its turn before the next one's: short enough that
+    /// the VM's drift (its speed moves by more than the effects within seconds) falls on every
+    /// configuration alike, long enough that switching heaps (caches, TLB) is a small part.
+    static let sliceOperations = 250_000
+
     func run() throws {
         let corpus = try PageCorpus()
         let workload = settings.workload
@@ -45,15 +74,17 @@ struct LiveDemo {
               + "archive values hinted cold), about \(Format.bytes(UInt64(workload.approximateFootprintBytes))) of values, "
               + "\(Format.count(UInt64(workload.operations))) operations per configuration, seed \(workload.seed)")
         print("   \(probe.description.split(separator: "\n").first ?? "")")
-        print("   values are slices of real page contents (\(corpus.sources.count) files); every read compares the whole value\n")
+        print("   values are slices of real page contents (\(corpus.sources.count) files); every read compares the whole value")
+        print("   the configurations take turns, \(Format.count(UInt64(min(Self.sliceOperations, workload.operations)))) operations each, "
+              + "with the daemons of the others paused\n")
 
         // All DRAM first: it measures the footprint in pages that the capped runs are sized from.
         let generous = ByteCount(UInt64(workload.approximateFootprintBytes) * 3)
         var configurations: [(name: String, tiers: String, policy: (any PlacementPolicy.Type)?)] =
             [("all DRAM", "dram:\(generous.exactDescription)", nil)]
-        var runsByConfiguration: [[Outcome]] = [[try runOne(name: configurations[0].name, tiers: configurations[0].tiers, daemon: nil, corpus: corpus)]]
-        let used = runsByConfiguration[0][0].usedPages
-        let pageSize = UInt64(runsByConfiguration[0][0].arena.pageSize)
+        var firstAllDRAM: Contender? = try prepare(name: configurations[0].name, tiers: configurations[0].tiers, daemon: nil, corpus: corpus)
+        let used = firstAllDRAM!.usedPages
+        let pageSize = UInt64(firstAllDRAM!.heap.arena.pageSize)
         for (name, share, policy) in [("reactive LRU, DRAM 50%", 0.5, LRUPolicy.self as any PlacementPolicy.Type),
                                       ("predictive, DRAM 50%", 0.5, PredictivePolicy.self),
                                       ("predictive, DRAM 75%", 0.75, PredictivePolicy.self)] {
@@ -61,50 +92,42 @@ struct LiveDemo {
             // Logical compressed capacity: every page could land there, with room for churn.
             let compressed = UInt64(used) * 2 * pageSize
             configurations.append((name, "dram:\(ByteCount(dram).exactDescription);compressed:\(ByteCount(compressed).exactDescription)", policy))
-            runsByConfiguration.append([])
         }
-        // Where in its round each tiered run stood (1 = right after the round's all-DRAM run).
-        var positions = Array(repeating: [Int](), count: configurations.count)
-        let tiered = Array(1..<configurations.count)
-        for run in 0..<settings.runs {
-            // All-DRAM opens each round; the tiered configurations take turns going first, so
-            // that none is always measured in the same place in the round.
-            let order = (run > 0 ? [0] : []) + tiered[(run % tiered.count)...] + tiered[..<(run % tiered.count)]
-            for index in order {
+        var rounds: [[Outcome]] = []
+        for round in 0..<settings.runs {
+            if settings.runs > 1 { print("== round \(round + 1) of \(settings.runs)") }
+            // Each round loads every configuration afresh; they are loaded and warmed up in a
+            // rotating order, so that none is always the one warmed up last.
+            var contenders = [Contender?](repeating: nil, count: configurations.count)
+            for offset in 0..<configurations.count {
+                let index = (offset + round) % configurations.count
+                if index == 0, let first = firstAllDRAM {
+                    contenders[0] = first
+                    firstAllDRAM = nil
+                    continue
+                }
                 let configuration = configurations[index]
-                runsByConfiguration[index].append(try runOne(name: configuration.name, tiers: configuration.tiers,
-                                                             daemon: configuration.policy, corpus: corpus))
-                // In the first round the all-DRAM run that sized the others came before the loop.
-                if index > 0 { positions[index].append(order.firstIndex(of: index)! + (run > 0 ? 0 : 1)) }
+                contenders[index] = try prepare(name: configuration.name, tiers: configuration.tiers, daemon: configuration.policy, corpus: corpus)
             }
+            rounds.append(measure(contenders.map { $0! }))
         }
-        // All-DRAM closes the last round too, so every round has an all-DRAM run at each end.
-        runsByConfiguration[0].append(try runOne(name: configurations[0].name, tiers: configurations[0].tiers, daemon: nil, corpus: corpus))
+        let runsByConfiguration = configurations.indices.map { index in rounds.map { $0[index] } }
         // The median run by throughput stands for its configuration.
         let outcomes = runsByConfiguration.map { runs in
             runs.sorted { $0.result.operationsPerSecond < $1.result.operationsPerSecond }[runs.count / 2]
         }
-        let allDRAM = outcomes[0]
-        // Against all-DRAM, each run is compared with the all-DRAM throughput at its place in
-        // its round, interpolated between the all-DRAM runs at the round's two ends: this VM's
-        // speed drifts, within a round, by more than the effect.
-        let reference = runsByConfiguration[0].map(\.result.operationsPerSecond)
-        let ratios: [[Double]] = runsByConfiguration.indices.map { index in
-            guard index > 0 else { return [] }
-            return zip(runsByConfiguration[index], positions[index]).enumerated().map { round, pair in
-                let share = Double(pair.1) / Double(tiered.count + 1)
-                let allDRAMThen = reference[round] * (1 - share) + reference[round + 1] * share
-                return pair.0.result.operationsPerSecond / allDRAMThen - 1
-            }
+        // Against all-DRAM in the same round: the configurations ran in turns over the same span of time.
+        let ratios = configurations.indices.map { index in
+            rounds.map { $0[index].result.operationsPerSecond / $0[0].result.operationsPerSecond - 1 }
         }
-        let relative = ratios.map { $0.isEmpty ? 0 : $0.sorted()[$0.count / 2] }
-        print("\n(" + (settings.runs > 1 ? "median of \(settings.runs) runs per configuration by throughput; " : "")
+        let relative = ratios.map(RoundStatistics.median)
+        print("\n(" + (settings.runs > 1 ? "median of \(settings.runs) rounds; " : "")
               + "\"vs all-DRAM\" is " + (settings.runs > 1 ? "the median over rounds of " : "")
-              + "each run against all-DRAM's throughput at its place in the round, interpolated between the all-DRAM runs "
-              + "that open and close the round)")
-        print(table(outcomes, relative: relative, baseline: allDRAM))
+              + "the throughput against all-DRAM's in the same round)")
+        print(table(outcomes, relative: relative, baseline: outcomes[0]))
+        if settings.runs > 1 { print(comparisons(rounds, names: configurations.map(\.name))) }
         if settings.verbose && settings.runs > 1 {
-            print("\neach round against all-DRAM at its place in the round (in the order run):")
+            print("\neach round against all-DRAM in that round:")
             for (configuration, configurationRatios) in zip(configurations.dropFirst(), ratios.dropFirst()) {
                 print("   \(configuration.name): " + configurationRatios.map { String(format: "%+.1f%%", $0 * 100) }.joined(separator: " "))
             }
@@ -124,7 +147,9 @@ struct LiveDemo {
         if corrupt != 0 { throw ExitCode.failure }
     }
 
-    private func runOne(name: String, tiers: String, daemon: (any PlacementPolicy.Type)?, corpus: PageCorpus) throws -> Outcome {
+    /// Builds a configuration's heap, starts its daemon, loads the store, lets the daemon settle,
+    /// warms up, and pauses the daemon until the configuration's first turn.
+    private func prepare(name: String, tiers: String, daemon: (any PlacementPolicy.Type)?, corpus: PageCorpus) throws -> Contender {
         let heap = try TieredHeap(tiers: tiers, faultHandling: settings.faultHandling)
         // The daemon runs from the start, as in a service: the load's demotions happen during the load.
         if let daemon {
@@ -137,48 +162,73 @@ struct LiveDemo {
         try workload.load()
         let heapStats = heap.stats()
         let used = heapStats.slabPages + heapStats.runPages
-        let interactive = isatty(STDERR_FILENO) == 1
-        var lastQuarter = 0
         let loadSeconds = Date().timeIntervalSince(loadStart)
-        // Every configuration rests as long after its load, daemon or not: the previous heap's
-        // teardown and this one's load leave the kernel work to finish (freeing and zeroing
-        // pages), which would otherwise land in the all-DRAM run's timing only. Then the warm-up
-        // runs right before the timed run, so that the daemon's steady state under this workload
-        // (what the page-in budget keeps in DRAM, say) is what the timed run sees, not the state
-        // an idle rest leaves.
+        // Every configuration rests as long after its load, daemon or not: the load leaves the
+        // kernel work to finish (zeroing and freeing pages). Then the warm-up brings the heap to
+        // the daemon's steady state under this workload (what the page-in budget keeps in DRAM,
+        // say), not the state an idle rest leaves.
         let restStart = Date()
         let settle = Self.waitForDaemonToSettle(heap)
         let rest = Self.minimumRestSeconds - Date().timeIntervalSince(restStart)
         if rest > 0 { usleep(UInt32(rest * 1e6)) }
         let corruptInWarmUp = workload.warmUp(operations: settings.warmUpOperations)
+        heap.pauseDaemon()
         print("-- \(name): tiers \(tiers), faults resolved by \(heap.arena.faultHandling == .faultingThread ? "the faulting thread" : "a handler thread"); loaded \(Format.count(UInt64(used))) pages in \(String(format: "%.1f", loadSeconds)) s"
               + (settle.map { String(format: "; daemon settled after the load in %.1f s", $0) } ?? "")
               + "; warmed up with \(Format.count(UInt64(settings.warmUpOperations))) operations")
-        let before = heap.arena.stats()
-        let daemonBefore = heap.daemonStats
-        let result = workload.run { done, total, elapsed, stats in
-            let line = String(format: "   %3.0f%%  %8.0f ops/s  DRAM %@ of %@  compressed %@ pages  faults %@  demotions %@",
-                              Double(done) / Double(total) * 100, Double(done) / max(elapsed, 1e-3),
-                              Format.count(UInt64(stats.dramPages)), Format.count(UInt64(stats.dramCapacityPages)),
-                              Format.count(UInt64(stats.compressedPages)), Format.count(UInt64(stats.missingFaults - before.missingFaults)),
-                              Format.count(UInt64(Self.demotions(stats) - Self.demotions(before))))
+        return Contender(name: name, heap: heap, workload: workload, usedPages: used, corruptInWarmUp: corruptInWarmUp)
+    }
+
+    /// The timed runs of one round: the configurations take turns, a slice each, with every
+    /// daemon but the running configuration's paused; each slice's first configuration rotates.
+    /// Then each heap's statistics, its daemon stopped, every value checked.
+    private func measure(_ contenders: [Contender]) -> [Outcome] {
+        let interactive = isatty(STDERR_FILENO) == 1
+        let total = contenders[0].run.operations
+        var slice = 0, lastQuarter = 0
+        while contenders.contains(where: { !$0.run.isFinished }) {
+            for offset in contenders.indices {
+                let contender = contenders[(offset + slice) % contenders.count]
+                guard !contender.run.isFinished else { continue }
+                contender.heap.resumeDaemon()
+                contender.run.advance(by: Self.sliceOperations)
+                contender.heap.pauseDaemon()
+            }
+            slice += 1
+            // Progress: each configuration's throughput so far, and the tiered heaps' DRAM.
+            let done = contenders.map(\.run.done).min() ?? total
+            let line = "   " + String(format: "%3.0f%%", Double(done) / Double(max(total, 1)) * 100) + "  " + contenders.map { contender in
+                let stats = contender.heap.arena.stats()
+                let result = contender.run.result
+                return String(format: "%@ %.2fM ops/s", contender.name, result.operationsPerSecond / 1e6)
+                    + (contender.heap.daemonStats == nil ? "" : " (DRAM \(Format.count(UInt64(stats.dramPages))) pages, faults \(Format.count(UInt64(stats.missingFaults - contender.before.missingFaults))))")
+            }.joined(separator: " | ")
             if interactive {
                 FileHandle.standardError.write(("\r" + line + "\u{1B}[K").data(using: .utf8)!)
-            } else if done * 4 / total > lastQuarter {
-                lastQuarter = done * 4 / total
+            } else if done * 4 / max(total, 1) > lastQuarter {
+                lastQuarter = done * 4 / max(total, 1)
                 print(line)
             }
         }
         if interactive { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!) }
+        return contenders.map(finish)
+    }
+
+    /// A configuration's outcome once its timed run is done: its statistics over the run, its
+    /// daemon stopped, every value checked.
+    private func finish(_ contender: Contender) -> Outcome {
+        let heap = contender.heap, before = contender.before
+        let result = contender.run.result
         let after = heap.arena.stats()
         let daemonAfter = heap.daemonStats
         var cpuShare: Double?
-        if let daemonBefore, let daemonAfter, daemonAfter.wallNanoseconds > daemonBefore.wallNanoseconds {
-            cpuShare = Double(daemonAfter.cpuNanoseconds - daemonBefore.cpuNanoseconds)
-                / Double(daemonAfter.wallNanoseconds - daemonBefore.wallNanoseconds)
-        }
         var inRun: String?
-        if let daemonBefore, let daemonAfter {
+        if let daemonBefore = contender.daemonBefore, let daemonAfter {
+            // The daemon's clock stood still while it was paused: its wall time is its own turns.
+            if daemonAfter.wallNanoseconds > daemonBefore.wallNanoseconds {
+                cpuShare = Double(daemonAfter.cpuNanoseconds - daemonBefore.cpuNanoseconds)
+                    / Double(daemonAfter.wallNanoseconds - daemonBefore.wallNanoseconds)
+            }
             let b = daemonBefore.counters, a = daemonAfter.counters
             inRun = "in the timed run: \(daemonAfter.coldDemotions - daemonBefore.coldDemotions) cold-sweep demotions, "
                 + "\(a.backgroundDemotions - b.backgroundDemotions) background demotions, "
@@ -189,10 +239,10 @@ struct LiveDemo {
                 + String(format: "page-ins took %.2f%% of the run", Double(after.pageInNanoseconds - before.pageInNanoseconds) / (result.seconds * 1e9) * 100)
         }
         heap.stopDaemon()
-        let corrupt = workload.verifyAll()
-        return Outcome(name: name, dramCapPages: heap.arena.dramCapacityPages, usedPages: used, result: result,
+        let corrupt = contender.workload.verifyAll()
+        return Outcome(name: contender.name, dramCapPages: heap.arena.dramCapacityPages, usedPages: contender.usedPages, result: result,
                        faults: after.missingFaults - before.missingFaults, demotions: Self.demotions(after) - Self.demotions(before),
-                       corruptAtEnd: corrupt + corruptInWarmUp, arena: after, daemon: daemonAfter, daemonInRun: inRun,
+                       corruptAtEnd: corrupt + contender.corruptInWarmUp, arena: after, daemon: daemonAfter, daemonInRun: inRun,
                        daemonCPUShare: cpuShare)
     }
 
@@ -220,6 +270,25 @@ struct LiveDemo {
             }
         }
         return Date().timeIntervalSince(start)
+    }
+
+    /// Over the rounds, paired by round: each tiered configuration against all-DRAM, and the
+    /// predictive policy against reactive LRU at the same 50% cap (the configurations at
+    /// indices 2 and 1), in throughput and p99 latency.
+    private func comparisons(_ rounds: [[Outcome]], names: [String]) -> String {
+        func throughput(_ outcome: Outcome) -> Double { outcome.result.operationsPerSecond }
+        func p99(_ outcome: Outcome) -> Double { Double(outcome.result.latency.value(atPercentile: 99)) }
+        func against(_ index: Int, _ reference: Int) -> String {
+            "throughput " + RoundStatistics.describe(rounds.map { throughput($0[index]) / throughput($0[reference]) - 1 })
+                + ", p99 " + RoundStatistics.describe(rounds.map { p99($0[index]) / p99($0[reference]) - 1 })
+        }
+        var lines = ["\nover \(rounds.count) rounds, the median of the per-round ratios (and a 95% bootstrap interval of that median):"]
+        for index in names.indices.dropFirst() { lines.append("   \(names[index]) against all DRAM: " + against(index, 0)) }
+        let (lru, predictive) = (1, 2)
+        let ahead = rounds.filter { throughput($0[predictive]) > throughput($0[lru]) }.count
+        lines.append("   \(names[predictive]) against \(names[lru]): " + against(predictive, lru)
+                     + "; more throughput in \(ahead) of \(rounds.count) rounds")
+        return lines.joined(separator: "\n")
     }
 
     private static func demotions(_ stats: LiveArenaStats) -> Int {
