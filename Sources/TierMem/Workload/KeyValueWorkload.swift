@@ -117,32 +117,38 @@ public final class KeyValueWorkload {
     public final class Run {
         private let workload: KeyValueWorkload
         public let operations: Int
-        private var random: TraceRandom
         private let zipf: ZipfSampler
-        private var latency = LatencyHistogram()
-        private var corrupt = 0
-        private var phaseOffset = 0
-        private var scanPosition = 0
-        private var dramSamples = 0.0, dramSampleCount = 0.0, peakDRAM = 0
-        private var archiveReads = 0, archiveReadNanoseconds: UInt64 = 0
-        private var elapsedNanoseconds: UInt64 = 0
-        /// Run time (ns) left until the next progress report and DRAM sample.
-        private var untilReport: UInt64 = 0
-        public private(set) var done = 0
+        /// Everything an operation changes, kept in one value that `advance` works on as a local
+        /// copy: the operation loop then pays no exclusivity check per access of a class property.
+        private struct State {
+            var random: TraceRandom
+            var latency = LatencyHistogram()
+            var corrupt = 0
+            var phaseOffset = 0
+            var scanPosition = 0
+            var dramSamples = 0.0, dramSampleCount = 0.0, peakDRAM = 0
+            var archiveReads = 0, archiveReadNanoseconds: UInt64 = 0
+            var elapsedNanoseconds: UInt64 = 0
+            /// Run time (ns) left until the next progress report and DRAM sample.
+            var untilReport: UInt64 = 0
+            var done = 0
+        }
+        private var state: State
 
         init(workload: KeyValueWorkload, operations: Int, seed: UInt64) {
             self.workload = workload
             self.operations = operations
-            random = TraceRandom(seed: seed)
+            state = State(random: TraceRandom(seed: seed))
             zipf = ZipfSampler(n: UInt64(workload.activeCount), exponent: workload.settings.zipfExponent)
         }
 
-        public var isFinished: Bool { done >= operations }
+        public var done: Int { state.done }
+        public var isFinished: Bool { state.done >= operations }
 
         public var result: Result {
-            Result(operations: done, seconds: Double(elapsedNanoseconds) / 1e9, latency: latency,
-                   meanDRAMPages: dramSampleCount > 0 ? dramSamples / dramSampleCount : 0, peakDRAMPages: peakDRAM,
-                   corruptValues: corrupt, archiveReads: archiveReads, archiveReadNanoseconds: archiveReadNanoseconds)
+            Result(operations: state.done, seconds: Double(state.elapsedNanoseconds) / 1e9, latency: state.latency,
+                   meanDRAMPages: state.dramSampleCount > 0 ? state.dramSamples / state.dramSampleCount : 0, peakDRAMPages: state.peakDRAM,
+                   corruptValues: state.corrupt, archiveReads: state.archiveReads, archiveReadNanoseconds: state.archiveReadNanoseconds)
         }
 
         /// Carries out the next `count` operations (fewer at the end of the run; a scan that has
@@ -150,53 +156,57 @@ public final class KeyValueWorkload {
         public func advance(by count: Int, progress: Progress? = nil) {
             let settings = workload.settings
             let activeCount = workload.activeCount
-            let stop = min(operations, done + count)
+            let operations = operations
+            let zipf = zipf
+            var s = state
+            let stop = min(operations, s.done + count)
             let sliceStart = monotonicNanoseconds()
             // Reports follow the run's own time, which the slices before this one used.
-            var nextReport = sliceStart + untilReport
-            while done < stop {
-                if done % settings.phaseOperations == 0 && done > 0 { phaseOffset = Int(random.below(UInt64(activeCount))) }
-                if done % settings.scanInterval == 0 && done > 0 {
+            var nextReport = sliceStart + s.untilReport
+            while s.done < stop {
+                if s.done % settings.phaseOperations == 0 && s.done > 0 { s.phaseOffset = Int(s.random.below(UInt64(activeCount))) }
+                if s.done % settings.scanInterval == 0 && s.done > 0 {
                     // A scan: `scanShare` of all keys in order, each a timed read.
-                    for _ in 0..<max(1, Int(Double(settings.keys) * settings.scanShare)) where done < operations {
+                    for _ in 0..<max(1, Int(Double(settings.keys) * settings.scanShare)) where s.done < operations {
                         let began = monotonicNanoseconds()
-                        if !workload.check(scanPosition) { corrupt += 1 }
-                        latency.record(monotonicNanoseconds() - began)
-                        scanPosition = (scanPosition + 1) % settings.keys
-                        done += 1
+                        if !workload.check(s.scanPosition) { s.corrupt += 1 }
+                        s.latency.record(monotonicNanoseconds() - began)
+                        s.scanPosition = (s.scanPosition + 1) % settings.keys
+                        s.done += 1
                     }
                     continue
                 }
                 let began = monotonicNanoseconds()
-                let roll = random.unit()
+                let roll = s.random.unit()
                 if roll < settings.archiveReadShare {
-                    if !workload.check(activeCount + Int(random.below(UInt64(settings.keys - activeCount)))) { corrupt += 1 }
-                    archiveReads += 1
-                    archiveReadNanoseconds += monotonicNanoseconds() - began
+                    if !workload.check(activeCount + Int(s.random.below(UInt64(settings.keys - activeCount)))) { s.corrupt += 1 }
+                    s.archiveReads += 1
+                    s.archiveReadNanoseconds += monotonicNanoseconds() - began
                 } else {
-                    let key = (Int(zipf.sample(&random)) + phaseOffset) % activeCount
+                    let key = (Int(zipf.sample(&s.random)) + s.phaseOffset) % activeCount
                     if roll < settings.archiveReadShare + settings.updateShare {
                         // An update: a new version with a new size (allocation churn).
-                        if (try? workload.put(key, random: &random)) == nil { corrupt += 1 }
+                        if (try? workload.put(key, random: &s.random)) == nil { s.corrupt += 1 }
                     } else if !workload.check(key) {
-                        corrupt += 1
+                        s.corrupt += 1
                     }
                 }
                 let now = monotonicNanoseconds()
-                latency.record(now - began)
-                done += 1
+                s.latency.record(now - began)
+                s.done += 1
                 if now >= nextReport {
                     let stats = workload.heap.arena.stats()
-                    dramSamples += Double(stats.dramPages)
-                    dramSampleCount += 1
-                    peakDRAM = max(peakDRAM, stats.dramPages)
-                    progress?(done, operations, Double(elapsedNanoseconds + (now - sliceStart)) / 1e9, stats)
+                    s.dramSamples += Double(stats.dramPages)
+                    s.dramSampleCount += 1
+                    s.peakDRAM = max(s.peakDRAM, stats.dramPages)
+                    progress?(s.done, operations, Double(s.elapsedNanoseconds + (now - sliceStart)) / 1e9, stats)
                     nextReport = now + 100_000_000
                 }
             }
             let sliceEnd = monotonicNanoseconds()
-            elapsedNanoseconds += sliceEnd - sliceStart
-            untilReport = nextReport > sliceEnd ? nextReport - sliceEnd : 0
+            s.elapsedNanoseconds += sliceEnd - sliceStart
+            s.untilReport = nextReport > sliceEnd ? nextReport - sliceEnd : 0
+            state = s
         }
     }
 
