@@ -147,6 +147,45 @@ struct LiveArenaTests {
         }
     }
 
+    @Test("cold pages of one object leave DRAM before pages of several, and the page-in budget brings the dense ones back first")
+    func sparseColdPagesGoFirst() throws {
+        let arena = try makeArena(dram: 64, compressed: 64) { $0.readAheadPages = 0 }
+        for page in 0..<24 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
+        // Interleaved, as a large value's pages and a slab of small values fall in an arena.
+        let sparse = Array(stride(from: 0, to: 24, by: 2)), dense = Array(stride(from: 1, to: 24, by: 2))
+        for page in sparse { try arena.markCold(pages: page..<(page + 1)) }
+        for page in dense { try arena.markCold(pages: page..<(page + 1), objectsPerPage: 3) }
+        waitForFaultService(arena, pages: 0..<24)
+        func compressed() throws -> Set<Int> { Set(try (0..<24).filter { try arena.location(ofPage: $0) == .compressed }) }
+
+        // Short of DRAM: the sparse pages go first, the dense ones only once they are out.
+        let first = arena.demoteColdPages(count: 8, target: .compressed(.lz4)).map(\.page)
+        #expect(first.count == 8 && Set(first).isSubset(of: sparse), "\(first)")
+        let second = arena.demoteColdPages(count: 8, target: .compressed(.lz4)).map(\.page)
+        #expect(second.count == 8 && Set(second).intersection(sparse).count == 4, "\(second)")
+        let afterTwo = try compressed()
+        #expect(afterTwo.count == 16 && afterTwo.isSuperset(of: sparse), "\(afterTwo)")
+
+        // Brought back for the page-in budget: the dense ones first.
+        #expect(Set(arena.promoteColdPages(count: 4, keepFree: 0)).isSubset(of: dense))
+        #expect(try compressed() == Set(sparse))
+
+        // The sweep with a limit (a page-in budget keeping 12 cold pages in DRAM): while sparse
+        // pages are in DRAM the dense ones are not even armed.
+        _ = arena.promoteColdPages(count: 12, keepFree: 0)
+        #expect(try compressed().isEmpty)
+        var swept: [Int] = []
+        for _ in 0..<4 { swept += arena.demoteUntouchedColdPages(scan: 100, limit: 12 - swept.count, target: .compressed(.lz4)).map(\.page) }
+        #expect(Set(swept) == Set(sparse), "\(swept.sorted())")
+        #expect(arena.stats().sampled == 12, "only the sparse pages were armed")
+        // Without a limit (the budget keeps none) every cold page goes.
+        for _ in 0..<4 { swept += arena.demoteUntouchedColdPages(scan: 100, target: .compressed(.lz4)).map(\.page) }
+        #expect(try compressed() == Set(0..<24))
+        for page in 0..<24 {
+            #expect(PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) == nil)
+        }
+    }
+
     @Test("discard frees every tier's copy; the pages read as zeros")
     func discardFreesStorage() throws {
         let arena = try makeArena(dram: 4, pmem: 4, compressed: 4)

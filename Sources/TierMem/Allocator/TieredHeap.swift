@@ -174,8 +174,8 @@ public final class TieredHeap: @unchecked Sendable {
             metadata.sizeClasses[page] = UInt8(sizeClass)
             metadata.groups[page] = UInt8(hint.rawValue)
             metadata.setKind(page, .slab)
-            if hint == .cold { try arena.markCold(pages: page..<(page + 1)) }
             let size = SizeClasses.sizes[sizeClass]
+            if hint == .cold { try arena.markCold(pages: page..<(page + 1), objectsPerPage: pageSize / size) }
             let first = base + UInt(page * pageSize)
             // Highest address first in the list, so the bin pops objects in address order.
             let objects = (0..<(pageSize / size)).reversed().map { first + UInt($0 * size) }

@@ -63,8 +63,14 @@ public final class LiveArena: @unchecked Sendable {
     let zeroPage: UnsafeMutableRawPointer
     let counters = ArenaCounters()
     private var faultService: FaultService?
-    /// The cold-hinted pages, for the daemon's sweep.
-    let coldPages: ColdPageSet
+    /// The cold-hinted pages, for the daemon's sweep, in two sets by how many objects a page
+    /// holds: a page of one cold object (or of part of one) is read less often, when reads are
+    /// spread over the objects, than a page of several. Reclaim takes the sparse ones first, and
+    /// the page-in budget brings back the dense ones first.
+    let sparseColdPages: ColdPageSet
+    let denseColdPages: ColdPageSet
+    /// The cold sets in the order reclaim takes from them (the reverse of the page-in budget's).
+    var coldPageSetsByExpectedReads: [ColdPageSet] { [sparseColdPages, denseColdPages] }
     /// Readahead state, guarded by `readaheadLock` (tried, never waited for: with faults resolved
     /// on the faulting threads, several threads may page in at once).
     var readahead: SequentialFaultDetector
@@ -130,7 +136,8 @@ public final class LiveArena: @unchecked Sendable {
         compressor = PageCompressor(pageSize: pageSize, zstdLevel: configuration.zstdLevel)
         compressibleBytes = Int(Double(pageSize) * configuration.compressibleLimit)
         readahead = SequentialFaultDetector(maxWindow: configuration.readAheadPages)
-        coldPages = ColdPageSet(pageCount: pageCount)
+        sparseColdPages = ColdPageSet(pageCount: pageCount)
+        denseColdPages = ColdPageSet(pageCount: pageCount)
         locks = StripeLocks(count: 1024)
         // calloc: an all-zero state word is `.untouched`, and a large arena's table stays
         // unbacked by memory until its pages are used.
@@ -316,7 +323,9 @@ public final class LiveArena: @unchecked Sendable {
 
     /// Marks pages as holding cold-hinted allocations (or clears the mark): reclaim demotes them
     /// first, without a second chance, and `demoteUntouchedColdPages` lets a daemon demote them early.
-    public func markCold(pages: Range<Int>, _ cold: Bool = true) throws {
+    /// `objectsPerPage`: how many objects each page holds (a slab page of a small size class
+    /// several; a large allocation's pages one or less); pages of two or more go after the rest.
+    public func markCold(pages: Range<Int>, _ cold: Bool = true, objectsPerPage: Int = 1) throws {
         guard !pages.isEmpty else { return }
         try checkRange(pages.lowerBound)
         try checkRange(pages.upperBound - 1)
@@ -326,7 +335,8 @@ public final class LiveArena: @unchecked Sendable {
             locks.withLock(page: page) {
                 if states[page].location == .dram && states[page].isColdHint != cold { counters.add(\.coldDRAMPages, cold ? 1 : -1) }
                 states[page].isColdHint = cold
-                coldPages.mark(page..<(page + 1), cold: cold)
+                sparseColdPages.mark(page..<(page + 1), cold: cold && objectsPerPage < 2)
+                denseColdPages.mark(page..<(page + 1), cold: cold && objectsPerPage >= 2)
             }
         }
     }
@@ -335,34 +345,43 @@ public final class LiveArena: @unchecked Sendable {
     /// cold-hinted pages from where the last call stopped (an index skips the other pages
     /// without visiting them); one in DRAM that was armed for sampling and not touched since is
     /// demoted (to `target`), one not yet armed is armed (neighbours with one `madvise`, as
-    /// `sample` does), until `limit` pages are demoted. Returns the pages demoted and where they went.
+    /// `sample` does), until `limit` pages are demoted. Sparse cold pages first: with a limit,
+    /// the dense ones are looked at only once a scan finds no sparse page in DRAM. Returns the
+    /// pages demoted and where they went.
     public func demoteUntouchedColdPages(scan: Int, limit: Int = .max, target: DemotionTarget) -> [(page: Int, location: Location)] {
         guard mode != .dramOnly, pageCount > 0, limit > 0 else { return [] }
         var demoted: [(page: Int, location: Location)] = []
         var unarmed: [Int] = []
-        for page in coldPages.nextMarked(limit: scan) {
-            if demoted.count >= limit { break }
-            locks.withLock(page: page) {
-                guard states[page].isColdHint, states[page].location == .dram else { return }
-                if !states[page].isSampled {
-                    unarmed.append(page)
-                } else if let moved = demoteForDaemonLocked(page, target: target) {
-                    demoted.append(moved)
+        for set in coldPageSetsByExpectedReads {
+            var sawDRAMPage = false
+            for page in set.nextMarked(limit: scan) {
+                if demoted.count >= limit { break }
+                locks.withLock(page: page) {
+                    guard states[page].isColdHint, states[page].location == .dram else { return }
+                    sawDRAMPage = true
+                    if !states[page].isSampled {
+                        unarmed.append(page)
+                    } else if let moved = demoteForDaemonLocked(page, target: target) {
+                        demoted.append(moved)
+                    }
                 }
             }
+            // With a limit (some cold pages are to stay in DRAM), the dense pages wait while
+            // sparse ones are still in DRAM; without one, every cold page goes.
+            if demoted.count >= limit || (limit != .max && sawDRAMPage) { break }
         }
         _ = try? sample(pages: unarmed)
         return demoted
     }
 
     /// Demotes up to `count` cold-hinted DRAM pages now, without a second chance (as direct
-    /// reclaim treats them), in the cold sweep's order: for a daemon that must free DRAM, data
-    /// allocated as cold goes before anything a policy would pick. Looks at no more than
-    /// `4 × count` (at least 1,024) cold-hinted pages. Returns the pages demoted and where they went.
+    /// reclaim treats them), sparse pages first and in the cold sweep's order: for a daemon that
+    /// must free DRAM, data allocated as cold goes before anything a policy would pick. Looks at
+    /// no more than `4 × count` (at least 1,024) pages of each cold set. Returns the pages demoted and where they went.
     public func demoteColdPages(count: Int, target: DemotionTarget) -> [(page: Int, location: Location)] {
         guard mode != .dramOnly, count > 0 else { return [] }
         var demoted: [(page: Int, location: Location)] = []
-        forColdPagesInSweepOrder(upTo: count) { page in
+        forColdPages(in: coldPageSetsByExpectedReads, upTo: count) { page in
             guard states[page].location == .dram, let moved = demoteForDaemonLocked(page, target: target) else { return false }
             demoted.append(moved)
             return true
@@ -370,18 +389,21 @@ public final class LiveArena: @unchecked Sendable {
         return demoted
     }
 
-    /// Visits cold-hinted pages in the cold sweep's order, each under its lock, calling `act` on
-    /// each; stops when `act` has acted (returned true) `count` times, when `proceed` says no, or
-    /// after looking at `4 × count` (at least 1,024) cold-hinted pages.
-    private func forColdPagesInSweepOrder(upTo count: Int, while proceed: () -> Bool = { true }, _ act: (Int) -> Bool) {
+    /// Visits cold-hinted pages set by set (`sets`, in order) and in the cold sweep's order
+    /// within each, each page under its lock, calling `act` on each; stops when `act` has acted
+    /// (returned true) `count` times or when `proceed` says no, and leaves a set after looking
+    /// at `4 × count` (at least 1,024) of its pages.
+    private func forColdPages(in sets: [ColdPageSet], upTo count: Int, while proceed: () -> Bool = { true }, _ act: (Int) -> Bool) {
         var done = 0
-        var budget = max(1024, 4 * count)
-        while done < count && budget > 0 && proceed() {
-            let batch = coldPages.nextMarked(limit: min(256, budget))
-            if batch.isEmpty { break }
-            budget -= batch.count
-            for page in batch where done < count && proceed() {
-                if locks.withLock(page: page, { states[page].isColdHint && act(page) }) { done += 1 }
+        for set in sets {
+            var budget = max(1024, 4 * count)
+            while done < count && budget > 0 && proceed() {
+                let batch = set.nextMarked(limit: min(256, budget))
+                if batch.isEmpty { break }
+                budget -= batch.count
+                for page in batch where done < count && proceed() {
+                    if locks.withLock(page: page, { states[page].isColdHint && act(page) }) { done += 1 }
+                }
             }
         }
     }
@@ -394,28 +416,30 @@ public final class LiveArena: @unchecked Sendable {
     /// under its lock: a daemon's occasional count, not a per-epoch one (`coldDRAMPages` is).
     public func coldPageCensus() -> (inDRAM: Int, belowDRAM: Int) {
         var inDRAM = 0, below = 0
-        coldPages.forEachMarked { page in
-            locks.withLock(page: page) {
-                guard states[page].isColdHint else { return }
-                switch states[page].location {
-                case .dram: inDRAM += 1
-                case .compressed, .pmem: below += 1
-                case .untouched, .zero: break
+        for set in coldPageSetsByExpectedReads {
+            set.forEachMarked { page in
+                locks.withLock(page: page) {
+                    guard states[page].isColdHint else { return }
+                    switch states[page].location {
+                    case .dram: inDRAM += 1
+                    case .compressed, .pmem: below += 1
+                    case .untouched, .zero: break
+                    }
                 }
             }
         }
         return (inDRAM, below)
     }
 
-    /// Brings up to `count` cold-hinted pages back from the lower tiers ahead of demand, in the
-    /// cold sweep's order, into free DRAM frames only (never evicting for them) and leaving at
-    /// least `keepFree` frames free. For a daemon whose page-in budget says the offloaded cold
-    /// data costs the application too much. Looks at no more than `4 × count` (at least 1,024)
-    /// cold-hinted pages. Returns the pages promoted.
+    /// Brings up to `count` cold-hinted pages back from the lower tiers ahead of demand, dense
+    /// pages first and in the cold sweep's order, into free DRAM frames only (never evicting for
+    /// them) and leaving at least `keepFree` frames free. For a daemon whose page-in budget says
+    /// the offloaded cold data costs the application too much. Looks at no more than `4 × count`
+    /// (at least 1,024) pages of each cold set. Returns the pages promoted.
     public func promoteColdPages(count: Int, keepFree: Int) -> [Int] {
         guard mode != .dramOnly, count > 0 else { return [] }
         var promoted: [Int] = []
-        forColdPagesInSweepOrder(upTo: count, while: { counters.freeDRAMPages > keepFree }) { page in
+        forColdPages(in: coldPageSetsByExpectedReads.reversed(), upTo: count, while: { counters.freeDRAMPages > keepFree }) { page in
             switch states[page].location {
             case .compressed, .pmem:
                 guard (try? promoteLocked(page, reason: .ahead)) != nil else { return false }
