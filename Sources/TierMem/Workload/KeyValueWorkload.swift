@@ -52,6 +52,9 @@ public final class KeyValueWorkload {
         /// of cold data show (scans and active keys excluded).
         public var archiveReads = 0
         public var archiveReadNanoseconds: UInt64 = 0
+        /// The scans' reads (archive and active keys in key order) and their summed latency, ns.
+        public var scanReads = 0
+        public var scanNanoseconds: UInt64 = 0
         public var operationsPerSecond: Double { Double(operations) / seconds }
     }
 
@@ -128,6 +131,7 @@ public final class KeyValueWorkload {
             var scanPosition = 0
             var dramSamples = 0.0, dramSampleCount = 0.0, peakDRAM = 0
             var archiveReads = 0, archiveReadNanoseconds: UInt64 = 0
+            var scanReads = 0, scanNanoseconds: UInt64 = 0
             var elapsedNanoseconds: UInt64 = 0
             /// Run time (ns) left until the next progress report and DRAM sample.
             var untilReport: UInt64 = 0
@@ -148,7 +152,8 @@ public final class KeyValueWorkload {
         public var result: Result {
             Result(operations: state.done, seconds: Double(state.elapsedNanoseconds) / 1e9, latency: state.latency,
                    meanDRAMPages: state.dramSampleCount > 0 ? state.dramSamples / state.dramSampleCount : 0, peakDRAMPages: state.peakDRAM,
-                   corruptValues: state.corrupt, archiveReads: state.archiveReads, archiveReadNanoseconds: state.archiveReadNanoseconds)
+                   corruptValues: state.corrupt, archiveReads: state.archiveReads, archiveReadNanoseconds: state.archiveReadNanoseconds,
+                   scanReads: state.scanReads, scanNanoseconds: state.scanNanoseconds)
         }
 
         /// Carries out the next `count` operations (fewer at the end of the run; a scan that has
@@ -170,7 +175,10 @@ public final class KeyValueWorkload {
                     for _ in 0..<max(1, Int(Double(settings.keys) * settings.scanShare)) where s.done < operations {
                         let began = monotonicNanoseconds()
                         if !workload.check(s.scanPosition) { s.corrupt += 1 }
-                        s.latency.record(monotonicNanoseconds() - began)
+                        let took = monotonicNanoseconds() - began
+                        s.latency.record(took)
+                        s.scanReads += 1
+                        s.scanNanoseconds += took
                         s.scanPosition = (s.scanPosition + 1) % settings.keys
                         s.done += 1
                     }

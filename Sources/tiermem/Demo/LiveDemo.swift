@@ -135,9 +135,16 @@ struct LiveDemo {
         if settings.verbose {
             for outcome in outcomes {
                 let reads = outcome.result
-                print("\n-- \(outcome.name)\n" + String(format: "archive reads: %d, %.1f µs mean, %.1f%% of the run\n", reads.archiveReads,
-                      Double(reads.archiveReadNanoseconds) / Double(max(reads.archiveReads, 1)) / 1000,
-                      Double(reads.archiveReadNanoseconds) / (reads.seconds * 1e9) * 100) + "\(outcome.arena)")
+                func share(_ label: String, _ count: Int, _ nanoseconds: UInt64) -> String {
+                    String(format: "%@: %d, %.2f µs mean, %.2f%% of the run\n", label, count,
+                           Double(nanoseconds) / Double(max(count, 1)) / 1000, Double(nanoseconds) / (reads.seconds * 1e9) * 100)
+                }
+                let others = reads.operations - reads.archiveReads - reads.scanReads
+                let othersNanoseconds = UInt64(reads.seconds * 1e9) - reads.archiveReadNanoseconds - reads.scanNanoseconds
+                print("\n-- \(outcome.name)\n" + share("archive reads", reads.archiveReads, reads.archiveReadNanoseconds)
+                      + share("scan reads", reads.scanReads, reads.scanNanoseconds)
+                      + String(format: "other operations: %d, %.1f ns mean (with the loop's own time)\n", others, Double(othersNanoseconds) / Double(max(others, 1)))
+                      + "\(outcome.arena)")
                 if let daemon = outcome.daemon { print("\(daemon)\ncontroller: \(daemon.counters)") }
                 if let inRun = outcome.daemonInRun { print(inRun) }
             }
