@@ -70,9 +70,12 @@ extension TieredHeap {
 
     /// Pauses the daemon, if one runs: returns once its current epoch is done; until
     /// `resumeDaemon()` it moves no page, and the time paused does not count as time to it (its
-    /// page-in budget, forecaster windows and CPU share see none). Pages still fault in and,
-    /// with DRAM full, the arena still reclaims directly. For measuring several heaps in turns
-    /// (`tiermem demo`), or for a window in which a service wants no migrations.
+    /// page-in budget, forecaster windows and CPU share see none; the page-ins of the pause are
+    /// left out of the budget, and its accesses reach the controller as one epoch's). Pages
+    /// still fault in and, with DRAM full, the arena still reclaims directly. Pauses do not nest
+    /// (one resume ends them), and a daemon started anew (`startDaemon`, `setDRAMBudget`) is not
+    /// paused. For measuring several heaps in turns (`tiermem demo`), or for a window in which a
+    /// service wants no migrations.
     public func pauseDaemon() {
         daemonLock.withLock { runningDaemon }?.pause()
     }

@@ -138,6 +138,9 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     /// pause is as if no time had passed (its page-in budget's intervals, its forecaster's
     /// windows, its CPU share).
     private var pausedNanoseconds: UInt64 = 0
+    /// Set when a pause ends: page-ins during the pause (a heap still in use) must not count
+    /// against the daemon's clock, which left the pause out.
+    private var resumedFromPause = false
     private var snapshot: DaemonStats
     private var position: UInt64 = 0
     private let samplePages: Int
@@ -202,12 +205,13 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     }
 
     /// Returns once the daemon has finished its current epoch and stopped working (at once if
-    /// it has stopped): until `resume()`, it moves no page and its clock stands still.
+    /// it has stopped, or if another thread resumed it meanwhile): until `resume()`, it moves no
+    /// page and its clock stands still. Pauses do not nest: one `resume()` ends them all.
     func pause() {
         control.withLock {
             pauseRequested = true
             control.broadcast()
-            while !isPaused && !stopRequested { control.wait() }
+            while pauseRequested && !isPaused && !stopRequested { control.wait() }
         }
     }
 
@@ -222,7 +226,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     private func now() -> UInt64 { monotonicNanoseconds() - pausedNanoseconds }
 
     /// Between epochs: false once a stop is requested; while a pause is requested, waits (with
-    /// the time left out of the daemon's clock).
+    /// the time left out of the daemon's clock). Sets `resumedFromPause` after a pause.
     private func mayContinue() -> Bool {
         control.withLock {
             if pauseRequested && !stopRequested {
@@ -232,16 +236,23 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
                 while pauseRequested && !stopRequested { control.wait() }
                 isPaused = false
                 pausedNanoseconds += monotonicNanoseconds() - began
+                resumedFromPause = true
             }
             return !stopRequested
         }
     }
 
-    /// Sleeps out the rest of an epoch, waking early for a stop or a pause.
+    /// Sleeps out the rest of an epoch, waking early for a stop or a pause. The deadline is on
+    /// the monotonic clock; the condition's timed wait takes wall-clock dates, so it waits in
+    /// short steps that a step of the wall clock cannot stretch.
     private func rest(nanoseconds: UInt64) {
-        let deadline = Date(timeIntervalSinceNow: Double(nanoseconds) / 1e9)
+        let deadline = monotonicNanoseconds() + nanoseconds
         control.withLock {
-            while !stopRequested && !pauseRequested && control.wait(until: deadline) {}
+            while !stopRequested && !pauseRequested {
+                let now = monotonicNanoseconds()
+                guard now < deadline else { return }
+                _ = control.wait(until: Date(timeIntervalSinceNow: Double(min(deadline - now, 10_000_000)) / 1e9))
+            }
         }
     }
 
@@ -258,6 +269,12 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         budgetInterval = (started, UInt64(arena.stats().pageInNanoseconds))
         while mayContinue() {
             let epochStart = now()
+            if resumedFromPause {
+                // The page-in budget's interval starts afresh: its page-in time would include the
+                // pause's, its wall time would not.
+                budgetInterval = (epochStart, UInt64(arena.stats().pageInNanoseconds))
+                resumedFromPause = false
+            }
             let cpuStart = threadCPUNanoseconds()
             controller.executor.backgroundBytesLeft = bytesPerEpoch
             let demotionsBefore = controller.counters.backgroundDemotions
