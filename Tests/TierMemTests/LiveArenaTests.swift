@@ -178,6 +178,13 @@ struct LiveArenaTests {
         for _ in 0..<4 { swept += arena.demoteUntouchedColdPages(scan: 100, limit: 12 - swept.count, target: .compressed(.lz4)).map(\.page) }
         #expect(Set(swept) == Set(sparse), "\(swept.sorted())")
         #expect(arena.stats().sampled == 12, "only the sparse pages were armed")
+        // A limit beyond the sparse pages in DRAM: the dense ones make up the rest.
+        _ = arena.promoteColdPages(count: 12, keepFree: 0)
+        var beyond: [Int] = []
+        // Two passes: one arms both sets, the next demotes (the dense set is not left waiting
+        // for a pass that finds no sparse page in DRAM).
+        for _ in 0..<2 { beyond += arena.demoteUntouchedColdPages(scan: 100, limit: 18 - beyond.count, target: .compressed(.lz4)).map(\.page) }
+        #expect(beyond.count == 18 && Set(beyond).isSuperset(of: sparse), "\(beyond.sorted())")
         // Without a limit (the budget keeps none) every cold page goes.
         for _ in 0..<4 { swept += arena.demoteUntouchedColdPages(scan: 100, target: .compressed(.lz4)).map(\.page) }
         #expect(try compressed() == Set(0..<24))

@@ -353,12 +353,13 @@ public final class LiveArena: @unchecked Sendable {
         var demoted: [(page: Int, location: Location)] = []
         var unarmed: [Int] = []
         for set in coldPageSetsByExpectedReads {
-            var sawDRAMPage = false
+            var inDRAM = 0
+            let demotedBefore = demoted.count
             for page in set.nextMarked(limit: scan) {
                 if demoted.count >= limit { break }
                 locks.withLock(page: page) {
                     guard states[page].isColdHint, states[page].location == .dram else { return }
-                    sawDRAMPage = true
+                    inDRAM += 1
                     if !states[page].isSampled {
                         unarmed.append(page)
                     } else if let moved = demoteForDaemonLocked(page, target: target) {
@@ -366,9 +367,11 @@ public final class LiveArena: @unchecked Sendable {
                     }
                 }
             }
-            // With a limit (some cold pages are to stay in DRAM), the dense pages wait while
-            // sparse ones are still in DRAM; without one, every cold page goes.
-            if demoted.count >= limit || (limit != .max && sawDRAMPage) { break }
+            // With a limit (some cold pages are to stay in DRAM), the dense pages wait while the
+            // sparse ones seen and left in DRAM can make up the rest; without one, every cold
+            // page goes.
+            let leftInDRAM = inDRAM - (demoted.count - demotedBefore)
+            if demoted.count >= limit || (limit != .max && leftInDRAM >= limit - demoted.count) { break }
         }
         _ = try? sample(pages: unarmed)
         return demoted
@@ -398,12 +401,14 @@ public final class LiveArena: @unchecked Sendable {
         for set in sets {
             var budget = max(1024, 4 * count)
             while done < count && budget > 0 && proceed() {
-                let batch = set.nextMarked(limit: min(256, budget))
-                if batch.isEmpty { break }
+                let wanted = min(256, budget)
+                let batch = set.nextMarked(limit: wanted)
                 budget -= batch.count
                 for page in batch where done < count && proceed() {
                     if locks.withLock(page: page, { states[page].isColdHint && act(page) }) { done += 1 }
                 }
+                // A short batch went round the whole set: another would only look again.
+                if batch.count < wanted { break }
             }
         }
     }
