@@ -10,6 +10,7 @@ struct KeyValueWorkloadTests {
         // Phases and scans inside the run, so that slices cut across both.
         settings.phaseOperations = 7_000
         settings.scanInterval = 5_000
+        settings.scanShare = 0.1
         settings.archiveReadShare = 0.01
         let heap = try TieredHeap(tiers: "dram:64MiB")
         let workload = KeyValueWorkload(heap: heap, settings: settings, corpus: try PageCorpus())
@@ -24,17 +25,22 @@ struct KeyValueWorkloadTests {
         let sliced = try workload()
         let run = sliced.startRun()
         var slices = 0
+        let began = ContinuousClock.now
         while !run.isFinished {
             run.advance(by: 777)
             slices += 1
         }
+        let wall = ContinuousClock.now - began
         let inSlices = run.result
         #expect(slices > 30)
         #expect(inSlices.operations == once.operations && once.operations == 30_000)
         #expect(inSlices.archiveReads == once.archiveReads && once.archiveReads > 100)
         #expect(inSlices.latency.count == once.latency.count)
         #expect(inSlices.corruptValues == 0 && once.corruptValues == 0)
-        #expect(inSlices.seconds > 0)
+        // Scans that slices cut across still read their keys.
+        #expect(inSlices.scanReads == once.scanReads && once.scanReads >= 500)
+        // The run's time is the slices' own, so no more than the wall time around them.
+        #expect(inSlices.seconds > 0 && inSlices.seconds <= Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
         #expect(whole.verifyAll() == 0 && sliced.verifyAll() == 0)
     }
 }

@@ -307,7 +307,8 @@ struct CLI {
 @Suite(.serialized) struct LiveDemoCLITests {
     @Test("tiermem demo runs the key-value workload on the live heap in four configurations and verifies every value")
     func liveDemo() throws {
-        let result = try CLI.run(["demo", "--keys", "2000", "--operations", "20000", "--warm-up", "20000", "--runs", "2"])
+        // 300,000 operations: two turns each, so the daemons pause and resume between turns.
+        let result = try CLI.run(["demo", "--keys", "2000", "--operations", "300000", "--warm-up", "20000", "--runs", "2"])
         #expect(result.status == 0, "\(result.stderr)")
         for configuration in ["all DRAM", "reactive LRU, DRAM 50%", "predictive, DRAM 50%", "predictive, DRAM 75%"] {
             #expect(result.stdout.contains(configuration))

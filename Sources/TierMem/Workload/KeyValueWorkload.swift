@@ -164,7 +164,7 @@ public final class KeyValueWorkload {
             let operations = operations
             let zipf = zipf
             var s = state
-            let stop = min(operations, s.done + count)
+            let stop = count >= operations - s.done ? operations : s.done + count
             let sliceStart = monotonicNanoseconds()
             // Reports follow the run's own time, which the slices before this one used.
             var nextReport = sliceStart + s.untilReport
