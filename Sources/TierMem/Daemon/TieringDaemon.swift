@@ -138,9 +138,10 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     /// pause is as if no time had passed (its page-in budget's intervals, its forecaster's
     /// windows, its CPU share).
     private var pausedNanoseconds: UInt64 = 0
-    /// Set when a pause ends: page-ins during the pause (a heap still in use) must not count
-    /// against the daemon's clock, which left the pause out.
-    private var resumedFromPause = false
+    /// Page-in time (ns) the arena spent during pauses not yet taken out of the page-in budget's
+    /// interval: a heap still in use while its daemon is paused pages in on a clock the daemon
+    /// leaves out.
+    private var pageInWhilePaused: UInt64 = 0
     private var snapshot: DaemonStats
     private var position: UInt64 = 0
     private let samplePages: Int
@@ -226,17 +227,19 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     private func now() -> UInt64 { monotonicNanoseconds() - pausedNanoseconds }
 
     /// Between epochs: false once a stop is requested; while a pause is requested, waits (with
-    /// the time left out of the daemon's clock). Sets `resumedFromPause` after a pause.
+    /// the time left out of the daemon's clock, and the page-ins of the pause noted in
+    /// `pageInWhilePaused`).
     private func mayContinue() -> Bool {
         control.withLock {
             if pauseRequested && !stopRequested {
                 isPaused = true
                 control.broadcast()
                 let began = monotonicNanoseconds()
+                let pageInBefore = arena.stats().pageInNanoseconds
                 while pauseRequested && !stopRequested { control.wait() }
                 isPaused = false
                 pausedNanoseconds += monotonicNanoseconds() - began
-                resumedFromPause = true
+                pageInWhilePaused += UInt64(arena.stats().pageInNanoseconds - pageInBefore)
             }
             return !stopRequested
         }
@@ -269,12 +272,10 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         budgetInterval = (started, UInt64(arena.stats().pageInNanoseconds))
         while mayContinue() {
             let epochStart = now()
-            if resumedFromPause {
-                // The page-in budget's interval starts afresh: its page-in time would include the
-                // pause's, its wall time would not.
-                budgetInterval = (epochStart, UInt64(arena.stats().pageInNanoseconds))
-                resumedFromPause = false
-            }
+            // The page-in budget's interval leaves out the pauses' page-ins, as its wall time
+            // leaves out the pauses.
+            budgetInterval.pageIn += pageInWhilePaused
+            pageInWhilePaused = 0
             let cpuStart = threadCPUNanoseconds()
             controller.executor.backgroundBytesLeft = bytesPerEpoch
             let demotionsBefore = controller.counters.backgroundDemotions
