@@ -346,8 +346,8 @@ public final class LiveArena: @unchecked Sendable {
     /// without visiting them); one in DRAM that was armed for sampling and not touched since is
     /// demoted (to `target`), one not yet armed is armed (neighbours with one `madvise`, as
     /// `sample` does), until `limit` pages are demoted. Sparse cold pages first: with a limit,
-    /// the dense ones are looked at only once a scan finds no sparse page in DRAM. Returns the
-    /// pages demoted and where they went.
+    /// the dense ones are looked at only when the sparse pages the scan left in DRAM cannot make
+    /// up the limit. Returns the pages demoted and where they went.
     public func demoteUntouchedColdPages(scan: Int, limit: Int = .max, target: DemotionTarget) -> [(page: Int, location: Location)] {
         guard mode != .dramOnly, pageCount > 0, limit > 0 else { return [] }
         var demoted: [(page: Int, location: Location)] = []
@@ -380,7 +380,8 @@ public final class LiveArena: @unchecked Sendable {
     /// Demotes up to `count` cold-hinted DRAM pages now, without a second chance (as direct
     /// reclaim treats them), sparse pages first and in the cold sweep's order: for a daemon that
     /// must free DRAM, data allocated as cold goes before anything a policy would pick. Looks at
-    /// no more than `4 × count` (at least 1,024) pages of each cold set. Returns the pages demoted and where they went.
+    /// no more than `4 × count` (at least 1,024) pages of each cold set. Returns the pages
+    /// demoted and where they went.
     public func demoteColdPages(count: Int, target: DemotionTarget) -> [(page: Int, location: Location)] {
         guard mode != .dramOnly, count > 0 else { return [] }
         var demoted: [(page: Int, location: Location)] = []

@@ -14,8 +14,9 @@ struct DemoCommand: ParsableCommand {
             with DRAM for everything, then with DRAM capped at half the footprint under the reactive \
             LRU daemon and under the predictive daemon, and at three quarters under the predictive \
             daemon. The four take turns, 250,000 operations each, with the other daemons paused, so \
-            that the machine's drift in speed falls on all of them alike. Prints live progress and a table: throughput, p50 and p99 latency, DRAM used, \
-            memory kept out of DRAM, migrations, daemon CPU, and whether every value verified. \
+            that the machine's drift in speed falls on all of them alike. Prints live progress and \
+            a table: throughput, p50 and p99 latency, DRAM used, memory kept out of DRAM, \
+            migrations, daemon CPU, and whether every value verified. \
             Faults are resolved on the faulting thread (`--faults thread` for the handler thread). \
             Needs userfaultfd (see `tiermem doctor`).
             """)
