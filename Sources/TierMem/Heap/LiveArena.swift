@@ -347,8 +347,10 @@ public final class LiveArena: @unchecked Sendable {
     /// demoted (to `target`), one not yet armed is armed (neighbours with one `madvise`, as
     /// `sample` does), until `limit` pages are demoted. Sparse cold pages first: with a limit,
     /// the dense ones are looked at only when the sparse pages the scan left in DRAM cannot make
-    /// up the limit. Returns the pages demoted and where they went.
-    public func demoteUntouchedColdPages(scan: Int, limit: Int = .max, target: DemotionTarget) -> [(page: Int, location: Location)] {
+    /// up the limit. Pages in `sparing` (expected to be read soon) are neither armed nor demoted.
+    /// Returns the pages demoted and where they went.
+    public func demoteUntouchedColdPages(scan: Int, limit: Int = .max, sparing: ClosedRange<Int>? = nil,
+                                         target: DemotionTarget) -> [(page: Int, location: Location)] {
         guard mode != .dramOnly, pageCount > 0, limit > 0 else { return [] }
         var demoted: [(page: Int, location: Location)] = []
         var unarmed: [Int] = []
@@ -357,6 +359,7 @@ public final class LiveArena: @unchecked Sendable {
             let demotedBefore = demoted.count
             for page in set.nextMarked(limit: scan) {
                 if demoted.count >= limit { break }
+                if sparing?.contains(page) == true { continue }
                 locks.withLock(page: page) {
                     guard states[page].isColdHint, states[page].location == .dram else { return }
                     inDRAM += 1
@@ -381,12 +384,12 @@ public final class LiveArena: @unchecked Sendable {
     /// reclaim treats them), sparse pages first and in the cold sweep's order: for a daemon that
     /// must free DRAM, data allocated as cold goes before anything a policy would pick. Looks at
     /// no more than `4 × count` (at least 1,024) pages of each cold set. Returns the pages
-    /// demoted and where they went.
-    public func demoteColdPages(count: Int, target: DemotionTarget) -> [(page: Int, location: Location)] {
+    /// demoted and where they went. Pages in `sparing` (expected to be read soon) stay.
+    public func demoteColdPages(count: Int, sparing: ClosedRange<Int>? = nil, target: DemotionTarget) -> [(page: Int, location: Location)] {
         guard mode != .dramOnly, count > 0 else { return [] }
         var demoted: [(page: Int, location: Location)] = []
         forColdPages(in: coldPageSetsByExpectedReads, upTo: count) { page in
-            guard states[page].location == .dram, let moved = demoteForDaemonLocked(page, target: target) else { return false }
+            guard states[page].location == .dram, sparing?.contains(page) != true, let moved = demoteForDaemonLocked(page, target: target) else { return false }
             demoted.append(moved)
             return true
         }
@@ -456,6 +459,48 @@ public final class LiveArena: @unchecked Sendable {
             }
         }
         return promoted
+    }
+
+    /// Brings the pages of `stretch` that are below DRAM into DRAM ahead of demand, for a daemon
+    /// that expects them read soon (the next stretch of a periodic sweep), leaving `keepFree`
+    /// frames free. When no frame is to spare it sends out cold-hinted DRAM pages of `donors`
+    /// (to `target`), in address order, armed together first so that a run of neighbours costs
+    /// one TLB shootdown rather than one each; it never evicts anything else, and brings in
+    /// fewer pages when `donors` has too few. Pages out of the arena's range are ignored.
+    /// Returns the pages promoted, and those demoted and where they went.
+    public func promote(stretch: ClosedRange<Int>, keepFree: Int, makingRoomFrom donors: ClosedRange<Int>, target: DemotionTarget)
+        -> (promoted: [Int], demoted: [(page: Int, location: Location)]) {
+        guard mode != .dramOnly, pageCount > 0, stretch.lowerBound < pageCount else { return ([], []) }
+        func isBelowDRAM(_ page: Int) -> Bool {
+            locks.withLock(page: page) { states[page].location == .compressed || states[page].location == .pmem }
+        }
+        let wanted = (max(0, stretch.lowerBound)...min(stretch.upperBound, pageCount - 1)).filter(isBelowDRAM)
+        var demoted: [(page: Int, location: Location)] = []
+        let short = wanted.count - max(0, counters.freeDRAMPages - keepFree)
+        if short > 0, donors.upperBound >= 0, donors.lowerBound < pageCount {
+            let candidates = (max(0, donors.lowerBound)...min(donors.upperBound, pageCount - 1)).lazy.filter { page in
+                self.locks.withLock(page: page) { self.states[page].isColdHint && self.states[page].location == .dram }
+            }
+            let chosen = Array(candidates.prefix(short))
+            _ = try? sample(pages: chosen)
+            for page in chosen {
+                let moved = locks.withLock(page: page) {
+                    states[page].isColdHint && states[page].location == .dram ? demoteForDaemonLocked(page, target: target) : nil
+                }
+                if let moved { demoted.append(moved) }
+            }
+        }
+        var promoted: [Int] = []
+        for page in wanted where counters.freeDRAMPages > keepFree {
+            let broughtIn: Bool = locks.withLock(page: page) {
+                switch states[page].location {
+                case .compressed, .pmem: return (try? promoteLocked(page, reason: .ahead)) != nil
+                case .dram, .untouched, .zero: return false
+                }
+            }
+            if broughtIn { promoted.append(page) }
+        }
+        return (promoted, demoted)
     }
 
     /// Demotes `page` (its stripe held) for a daemon's cold sweep: where it went, or nil if it
