@@ -193,6 +193,40 @@ struct LiveArenaTests {
         }
     }
 
+    @Test("a stretch brought in ahead takes room only from the donors' cold pages, armed together; bytes intact")
+    func promoteStretchMakingRoom() throws {
+        let arena = try makeArena(dram: 20, compressed: 32) { $0.readAheadPages = 0 }
+        for page in 0..<20 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
+        waitForFaultService(arena, pages: 0..<20)
+        // Pages 0–11 were read by the last pass (cold, in DRAM), except 5, which is not cold;
+        // 12–19, the next stretch, are below DRAM; 8 frames are free.
+        try arena.markCold(pages: 0..<5)
+        try arena.markCold(pages: 6..<20)
+        for page in 12..<20 { try arena.demote(page: page, to: .compressed(.lz4)) }
+        #expect(arena.freeDRAMPages == 8)
+        let zapsBefore = arena.stats().sampleZaps
+        let moved = arena.promote(stretch: 12...19, keepFree: 6, makingRoomFrom: 0...11, target: .compressed(.lz4))
+        // 8 to bring in, 2 free frames to spare: 6 donors, in address order, page 5 passed over.
+        #expect(moved.promoted == Array(12..<20))
+        #expect(moved.demoted.map(\.page) == [0, 1, 2, 3, 4, 6])
+        #expect(arena.freeDRAMPages == 6)
+        #expect(try arena.location(ofPage: 5) == .dram && arena.location(ofPage: 7) == .dram)
+        // The donors were armed in two runs (0–4 and 6): two madvise calls, not six.
+        #expect(arena.stats().sampleZaps - zapsBefore == 2)
+        // With no donor left to give room, it brings in only what the free frames allow.
+        for page in 16..<20 { try arena.demote(page: page, to: .compressed(.lz4)) }
+        let few = arena.promote(stretch: 16...19, keepFree: 8, makingRoomFrom: 0...4, target: .compressed(.lz4))
+        #expect(few.demoted.isEmpty && few.promoted == [16, 17])
+        // The cold sweep and a headroom's demotions leave a stretch expected soon alone.
+        for _ in 0..<3 { _ = arena.demoteUntouchedColdPages(scan: 100, sparing: 12...17, target: .compressed(.lz4)) }
+        _ = arena.demoteColdPages(count: 100, sparing: 12...17, target: .compressed(.lz4))
+        #expect(try (12...17).allSatisfy { try arena.location(ofPage: $0) == .dram })
+        #expect(try (6..<12).allSatisfy { try arena.location(ofPage: $0) != .dram })
+        for page in 0..<20 {
+            #expect(PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) == nil)
+        }
+    }
+
     @Test("discard frees every tier's copy; the pages read as zeros")
     func discardFreesStorage() throws {
         let arena = try makeArena(dram: 4, pmem: 4, compressed: 4)

@@ -140,6 +140,46 @@ struct TieringDaemonTests {
         }
     }
 
+    /// 8 MiB of cold-hinted pages, offloaded, then read by a sweep: 128 pages in address order
+    /// every 100 ms, each pass going on where the last stopped. Returns the page-ins (missing
+    /// faults) of the last `counted` of `passes` passes, and the daemon's statistics.
+    private func sweptColdData(_ policy: any PlacementPolicy.Type, passes: Int, counted: Int) throws -> (faults: Int, stats: DaemonStats) {
+        let heap = try TieredHeap(tiers: "dram:4MiB;compressed:16MiB", faultHandling: .faultingThread)
+        let pages = (0..<2048).map { _ in try! heap.allocate(byteCount: 4096, hint: .cold) }
+        for (index, page) in pages.enumerated() { memset(page, Int32(index & 0x7F) + 1, 4096) }
+        var configuration = DaemonConfiguration()
+        configuration.pageInBudget = nil
+        configuration.cpuBudget = 1  // an epoch every 10 ms, whatever this machine's speed
+        try heap.startDaemon(policy, configuration: configuration)
+        defer { heap.stopDaemon() }
+        let deadline = Date().addingTimeInterval(5)
+        while heap.arena.coldPageCensus().belowDRAM < 1800 && Date() < deadline { usleep(10_000) }
+        var faults = 0
+        for pass in 0..<passes {
+            let before = heap.arena.stats().missingFaults
+            for index in (pass * 128)..<((pass + 1) * 128) where pages[index].load(as: UInt8.self) != UInt8(index & 0x7F) + 1 {
+                Issue.record("cold page \(index) lost its bytes")
+            }
+            if pass >= passes - counted { faults += heap.arena.stats().missingFaults - before }
+            usleep(100_000)
+        }
+        return (faults, try #require(heap.daemonStats))
+    }
+
+    @Test("the predictive daemon learns a periodic sweep and brings its next stretch in before it comes; under LRU every pass faults")
+    func predictiveDaemonPrefetchesASweep() throws {
+        let lru = try sweptColdData(LRUPolicy.self, passes: 12, counted: 6)
+        let predictive = try sweptColdData(PredictivePolicy.self, passes: 12, counted: 6)
+        print("sweep page-ins in the last 6 passes: LRU \(lru.faults), predictive \(predictive.faults); \(predictive.stats)")
+        #expect(lru.stats.sweepPrefetches == 0)
+        // Every pass reads 128 offloaded pages: LRU pages them in, a fault for every nine pages or
+        // so (readahead brings in up to 8 behind each fault; some stripes are busy); the predictive
+        // daemon has them in DRAM.
+        #expect(lru.faults >= 6 * 128 / 12)
+        #expect(predictive.stats.sweepPrefetches >= 4 * 128 && predictive.stats.sweepPassesConfirmed >= 4, "\(predictive.stats)")
+        #expect(predictive.faults * 4 < lru.faults, "page-ins: predictive \(predictive.faults), LRU \(lru.faults)")
+    }
+
     @Test("a page-in budget that is not a share of wall time, or a zero interval, is refused with its name")
     func badPageInBudget() throws {
         let heap = try TieredHeap(tiers: "dram:1MiB;compressed:2MiB")

@@ -29,6 +29,11 @@ public struct DaemonConfiguration: Sendable {
     public var pageInBudget: Double? = 0.02
     /// How often the page-in pressure is measured and the budget's decision revised. Nanoseconds.
     public var pageInIntervalNanoseconds: UInt64 = 250_000_000
+    /// The predictive policy only: follow a periodic sweep over the heap (a backup or expiry
+    /// pass reading the next stretch in address order every so often) and bring its next
+    /// stretch into DRAM before it comes (`SweepPredictor`). A reactive policy leaves the pass
+    /// to fault its way through.
+    public var prefetchSweeps = true
     /// The controller's settings. The defaults keep more headroom than a replay's (watermarks at
     /// 1%, 2%, 4% of DRAM): the daemon acts every epoch, not on every access, so a burst of
     /// page-ins must find free frames already there.
@@ -71,6 +76,11 @@ public struct DaemonStats: Sendable, CustomStringConvertible {
     public var coldPromotions = 0
     /// Cold-hinted pages the page-in budget keeps in DRAM now (0: all offloaded, as hinted).
     public var coldKeptInDRAM = 0
+    /// Pages brought in ahead of a predicted sweep pass, and the passes that came as predicted
+    /// and that did not (predictive policy with `prefetchSweeps`).
+    public var sweepPrefetches = 0
+    public var sweepPassesConfirmed = 0
+    public var sweepPassesMissed = 0
     /// The page-in pressure of the last interval (a share of wall time; nil: no budget, or not
     /// measured yet).
     public var pageInPressure: Double?
@@ -95,6 +105,9 @@ public struct DaemonStats: Sendable, CustomStringConvertible {
         if let pageInPressure {
             text += String(format: ", page-in pressure %.2f%%, %d cold pages kept in DRAM (%d brought back)",
                            pageInPressure * 100, coldKeptInDRAM, coldPromotions)
+        }
+        if sweepPrefetches > 0 || sweepPassesMissed > 0 {
+            text += ", \(sweepPrefetches) pages brought in ahead of a sweep (\(sweepPassesConfirmed) passes as predicted, \(sweepPassesMissed) missed)"
         }
         if let forecast { text += String(format: ", forecast %.1f page-ins/window", forecast) }
         if let psiSomeAvg10 { text += String(format: ", PSI some avg10 %.2f", psiSomeAvg10) }
@@ -157,6 +170,9 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
     private var headroom = 0
     /// When the page-in budget's current interval began, and the arena's page-in time then.
     private var budgetInterval: (start: UInt64, pageIn: UInt64) = (0, 0)
+    /// Follows a periodic sweep (predictive policy only), and the pages brought in ahead of it.
+    private var sweepPredictor: SweepPredictor?
+    private var sweepPrefetched = 0
 
     init(arena: LiveArena, policy: Policy, configuration: DaemonConfiguration) throws {
         self.arena = arena
@@ -186,6 +202,9 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
                 throw LiveArenaError.configuration("daemon pageInIntervalNanoseconds: must be more than 0")
             }
             pageInBudget = PageInBudget(budget: budget)
+        }
+        if configuration.prefetchSweeps && Policy.self == PredictivePolicy.self {
+            sweepPredictor = SweepPredictor(epochNanoseconds: configuration.epochNanoseconds)
         }
         snapshot = DaemonStats(policy: Policy.name, epochs: 0, eventsFed: 0, pagesSampled: 0, counters: EngineCounters(),
                                cpuNanoseconds: 0, wallNanoseconds: 0, forecast: nil, psiSomeAvg10: nil)
@@ -287,12 +306,14 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             let free = arena.freeDRAMPages
             let headroom = updateHeadroom()
             if free < headroom {
-                let demoted = observe(arena.demoteColdPages(count: headroom - free, target: .compressed(arena.defaultCodec)))
+                let demoted = observe(arena.demoteColdPages(count: headroom - free, sparing: sweepPredictor?.expectedStretch,
+                                                            target: .compressed(arena.defaultCodec)))
                 coldDemoted += demoted
             }
             let events = arena.drainEvents()
             fed += events.count
             feed(events, now: epochStart)
+            let prefetched = followSweep(events, headroom: headroom, now: epochStart)
             // PSI's avg10 is a ten-second average: reading it every second is plenty.
             if epochs % psiEveryEpochs == 0 { pressure = psi.someAvg10() }
             if let pressure { controller.observePressureStall(someAvg10: pressure) }
@@ -310,14 +331,16 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             // Pages leaving the compressed pool free their slots at random; below 80% occupancy the
             // pool is compacted a little each epoch, so its emptied chunks go back to the system.
             let compacted = arena.compressedPoolOccupancy < Self.poolOccupancyFloor ? arena.compactCompressedPool(scan: Self.compactionScan) : 0
-            if promotedForBudget + swept + compacted > 0 { arenaStats = arena.stats() }
+            if promotedForBudget + swept + compacted + prefetched > 0 { arenaStats = arena.stats() }
             epochs += 1
 
             let cpuUsed = threadCPUNanoseconds() - cpuStart
             let forecast = (controller.policy as? PredictivePolicy)?.lastForecast
             let current = DaemonStats(
                 policy: Policy.name, epochs: epochs, eventsFed: fed, pagesSampled: sampled, coldDemotions: coldDemoted,
-                coldPromotions: coldPromoted, coldKeptInDRAM: pageInBudget?.keepInDRAM ?? 0, pageInPressure: pageInBudget?.lastPressure, counters: controller.counters,
+                coldPromotions: coldPromoted, coldKeptInDRAM: pageInBudget?.keepInDRAM ?? 0,
+                sweepPrefetches: sweepPrefetched, sweepPassesConfirmed: sweepPredictor?.passesConfirmed ?? 0,
+                sweepPassesMissed: sweepPredictor?.passesMissed ?? 0, pageInPressure: pageInBudget?.lastPressure, counters: controller.counters,
                 cpuNanoseconds: threadCPUNanoseconds() - cpuStarted, wallNanoseconds: now() - started,
                 forecast: forecast, psiSomeAvg10: pressure,
                 recordedEvents: recorder?.recordsWritten ?? 0, recordingError: recordingError)
@@ -329,9 +352,13 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
             // Pages brought back for the page-in budget are owed to the application too.
             let demoted = controller.counters.backgroundDemotions != demotionsBefore
             let freePages = arena.dramCapacityPages - arenaStats.dramPages
-            let underPressure = demoted || freePages < highWatermarkPages || promotedForBudget > 0
+            let underPressure = demoted || freePages < highWatermarkPages || promotedForBudget + prefetched > 0
             let budgeted = min(UInt64(Double(cpuUsed) / max(configuration.cpuBudget, 1e-6)), 10 * configuration.epochNanoseconds)
-            let period = underPressure ? configuration.epochNanoseconds : max(configuration.epochNanoseconds, budgeted)
+            var period = underPressure ? configuration.epochNanoseconds : max(configuration.epochNanoseconds, budgeted)
+            // A sweep's next stretch is brought in on time, whatever the CPU budget says.
+            if let prefetchTime = sweepPredictor?.nextPrefetchTime {
+                period = min(period, max(configuration.epochNanoseconds, prefetchTime > epochStart ? prefetchTime - epochStart : 0))
+            }
             let elapsed = now() - epochStart
             if elapsed < period { rest(nanoseconds: period - elapsed) }
         }
@@ -394,8 +421,33 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         // Cold-hinted pages only (an index skips the rest): the sweep goes round them in at most
         // 32 epochs, so a cold page left untouched that long leaves DRAM.
         let scan = max(256, arena.pageCount / 32)
-        let demoted = observe(arena.demoteUntouchedColdPages(scan: scan, limit: limit, target: .compressed(arena.defaultCodec)))
+        let demoted = observe(arena.demoteUntouchedColdPages(scan: scan, limit: limit, sparing: sweepPredictor?.expectedStretch,
+                                                             target: .compressed(arena.defaultCodec)))
         return demoted
+    }
+
+    /// The predictive daemon's sweep prefetch: the epoch's page-ins and sampled touches teach the
+    /// predictor; when a pass is due, the stretch it will read comes into DRAM, room made by
+    /// sending out what the last pass read (never the headroom), and its sentinels are armed.
+    /// The controller hears of each move. Returns the pages brought in.
+    private func followSweep(_ events: [LiveArena.Event], headroom: Int, now: UInt64) -> Int {
+        guard sweepPredictor != nil else { return 0 }
+        let pages = events.compactMap { event -> Int? in
+            switch event.kind {
+            case .touched, .promotedAhead: return event.page
+            case .reclaimed, .discarded: return nil
+            }
+        }
+        sweepPredictor!.observe(pages, now: now)
+        guard let prefetch = sweepPredictor!.due(now: now), prefetch.ahead.lowerBound < arena.pageCount else { return 0 }
+        let moved = arena.promote(stretch: prefetch.ahead, keepFree: headroom, makingRoomFrom: prefetch.behind,
+                                  target: .compressed(arena.defaultCodec))
+        _ = observe(moved.demoted)
+        for page in moved.promoted { controller.observedPromotion(page: UInt64(page), now: now) }
+        sweepPrefetched += moved.promoted.count
+        let stretch = prefetch.ahead.lowerBound...min(prefetch.ahead.upperBound, arena.pageCount - 1)
+        _ = try? arena.sample(pages: SweepPredictor.sentinels(in: stretch))
+        return moved.promoted.count
     }
 
     /// Brings cold-hinted pages back ahead of demand for the page-in budget, into free DRAM only,
