@@ -43,4 +43,20 @@ struct KeyValueWorkloadTests {
         #expect(inSlices.seconds > 0 && inSlices.seconds <= Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
         #expect(whole.verifyAll() == 0 && sliced.verifyAll() == 0)
     }
+
+    @Test("the scans are one sweep: it starts at the first archive key and goes on across runs where the last scan stopped")
+    func scansSweepAcrossRuns() throws {
+        let sweeping = try workload()
+        // 2,000 keys, 30% active: the archive starts at key 600.
+        #expect(sweeping.nextScanKey == 600)
+        sweeping.warmUp(operations: 12_000)
+        // Scans after 5,000 and 10,000 operations (and their own 200 reads each).
+        #expect(sweeping.nextScanKey == 1_000)
+        let result = sweeping.run()
+        // The run's first scan comes 5,000 operations after the warm-up's last, not 5,000 into
+        // the run: the schedule carries on too.
+        #expect(result.scanReads == 6 * 200)
+        #expect(sweeping.nextScanKey == (1_000 + result.scanReads) % 2_000)
+        #expect(result.corruptValues == 0)
+    }
 }

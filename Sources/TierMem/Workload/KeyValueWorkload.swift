@@ -4,7 +4,7 @@ import TierMemTrace
 
 /// The demo's in-process key-value workload on a `TieredHeap`, shaped like a caching service:
 /// a cold majority of archive keys written once (allocated with the `.cold` hint) and touched
-/// only by periodic scans and rare random reads; an active minority read with zipf popularity,
+/// only by a periodic sweep and rare random reads; an active minority read with zipf popularity,
 /// whose hot set moves at phase changes; updates that free and reallocate values of a new size
 /// (allocation churn). A value is its key and version followed by a slice of real page contents
 /// (`PageCorpus`: machine code, tables, strings — compressible as real data is, about 1.7:1 with
@@ -24,9 +24,14 @@ public final class KeyValueWorkload {
         public var zipfExponent = 0.99
         /// The active hot set moves every this many operations.
         public var phaseOperations = 500_000
-        /// Every this many operations, a scan reads `scanShare` of all keys in key order.
+        /// Every this many operations, a scan reads the next `scanShare` of all keys in key order:
+        /// a sweep over the whole store, as a backup or an expiry pass makes, going on where the
+        /// last scan stopped (across runs too, on the same schedule) and coming round to every
+        /// key in `1 / scanShare` scans (100 by default: every 50 M operations, 6 timed runs of
+        /// the default length). It starts at the first archive key: the active keys are in DRAM
+        /// in every configuration, so where it starts decides only when it reaches cold data.
         public var scanInterval = 500_000
-        public var scanShare = 0.005
+        public var scanShare = 0.01
         public var seed: UInt64 = 1
 
         public init() {}
@@ -67,6 +72,10 @@ public final class KeyValueWorkload {
     private var sizes: [Int32]
     private var versions: [UInt32]
     private let activeCount: Int
+    /// The key the next scan starts at, and the operations since the last scan: the sweep
+    /// carries on across runs (the warm-up's, then the timed run's) on one schedule.
+    private var scanPosition: Int
+    private var operationsSinceScan = 0
     /// The bytes values are sliced from.
     private let corpus: [UInt8]
 
@@ -78,7 +87,11 @@ public final class KeyValueWorkload {
         sizes = Array(repeating: 0, count: settings.keys)
         versions = Array(repeating: 0, count: settings.keys)
         activeCount = max(1, Int(Double(settings.keys) * settings.activeShare))
+        scanPosition = activeCount % settings.keys
     }
+
+    /// The key the next scan starts at.
+    public var nextScanKey: Int { scanPosition }
 
     deinit {
         for value in values { if let value { heap.deallocate(value) } }
@@ -110,7 +123,8 @@ public final class KeyValueWorkload {
 
     /// The timed run's operations, to be carried out in slices (`Run.advance`): the same
     /// sequence as `run()`, so that configurations measured in turns, a slice each, do the
-    /// same work as when measured one after the other.
+    /// same work as when measured one after the other. Its scans go on from where the last
+    /// run's stopped (start a run when the one before it is done).
     public func startRun() -> Run {
         Run(workload: self, operations: settings.operations, seed: settings.seed &+ 1)
     }
@@ -128,7 +142,8 @@ public final class KeyValueWorkload {
             var latency = LatencyHistogram()
             var corrupt = 0
             var phaseOffset = 0
-            var scanPosition = 0
+            var scanPosition: Int
+            var operationsSinceScan: Int
             var dramSamples = 0.0, dramSampleCount = 0.0, peakDRAM = 0
             var archiveReads = 0, archiveReadNanoseconds: UInt64 = 0
             var scanReads = 0, scanNanoseconds: UInt64 = 0
@@ -142,7 +157,8 @@ public final class KeyValueWorkload {
         init(workload: KeyValueWorkload, operations: Int, seed: UInt64) {
             self.workload = workload
             self.operations = operations
-            state = State(random: TraceRandom(seed: seed))
+            state = State(random: TraceRandom(seed: seed), scanPosition: workload.scanPosition,
+                          operationsSinceScan: workload.operationsSinceScan)
             zipf = ZipfSampler(n: UInt64(workload.activeCount), exponent: workload.settings.zipfExponent)
         }
 
@@ -170,8 +186,9 @@ public final class KeyValueWorkload {
             var nextReport = sliceStart + s.untilReport
             while s.done < stop {
                 if s.done % settings.phaseOperations == 0 && s.done > 0 { s.phaseOffset = Int(s.random.below(UInt64(activeCount))) }
-                if s.done % settings.scanInterval == 0 && s.done > 0 {
-                    // A scan: `scanShare` of all keys in order, each a timed read.
+                if s.operationsSinceScan >= settings.scanInterval {
+                    // A scan: the next `scanShare` of all keys in order, each a timed read.
+                    s.operationsSinceScan = 0
                     for _ in 0..<max(1, Int(Double(settings.keys) * settings.scanShare)) where s.done < operations {
                         let began = monotonicNanoseconds()
                         if !workload.check(s.scanPosition) { s.corrupt += 1 }
@@ -202,6 +219,7 @@ public final class KeyValueWorkload {
                 let now = monotonicNanoseconds()
                 s.latency.record(now - began)
                 s.done += 1
+                s.operationsSinceScan += 1
                 if now >= nextReport {
                     let stats = workload.heap.arena.stats()
                     s.dramSamples += Double(stats.dramPages)
@@ -215,6 +233,8 @@ public final class KeyValueWorkload {
             s.elapsedNanoseconds += sliceEnd - sliceStart
             s.untilReport = nextReport > sliceEnd ? nextReport - sliceEnd : 0
             state = s
+            workload.scanPosition = s.scanPosition
+            workload.operationsSinceScan = s.operationsSinceScan
         }
     }
 
