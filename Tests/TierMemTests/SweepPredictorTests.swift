@@ -72,6 +72,47 @@ struct SweepPredictorTests {
         for quiet in 1...5 { predictor.observe([], now: 3 * period + UInt64(quiet) * epoch) }
         #expect(predictor.isFollowingSweep)
         #expect(predictor.nextPrefetchTime == 4 * period - period / 4)
+        // Resumed, and missed at once: its period no longer holds, and a burst alone does not
+        // resume it again.
+        var later = 3 * period + 6 * epoch
+        while later <= 4 * period + period / 2 + epoch {
+            predictor.observe([], now: later)
+            later += epoch
+        }
+        #expect(predictor.passesMissed == 2 && !predictor.isFollowingSweep)
+        predictor.observe(pageIns(1599...1798), now: 5 * period)
+        for quiet in 1...5 { predictor.observe([], now: 5 * period + UInt64(quiet) * epoch) }
+        #expect(!predictor.isFollowingSweep)
+    }
+
+    @Test("a lost sweep's period is kept only for a burst one to three periods after its last pass")
+    func lostPeriodOnlyForNearBursts() {
+        var predictor = learned()
+        var now = 250_000_000 as UInt64
+        while now <= 2 * period + period / 2 + epoch {
+            predictor.observe([], now: now)
+            now += epoch
+        }
+        #expect(predictor.passesMissed == 1)
+        // Five periods after the last pass (at 200 ms): the period is what the two show, 1 s.
+        predictor.observe(pageIns(1399...1598), now: 6 * period)
+        for quiet in 1...5 { predictor.observe([], now: 6 * period + UInt64(quiet) * epoch) }
+        #expect(predictor.nextPrefetchTime == 6 * period + 5 * period - 5 * period / 4)
+    }
+
+    @Test("page-ins far beyond a burst within its epochs start another burst; they do not stretch it")
+    func farClustersAreSeparateBursts() {
+        var predictor = SweepPredictor(epochNanoseconds: epoch)
+        predictor.observe(pageIns(1000...1199), now: 0)
+        predictor.observe(pageIns(20_000...20_199), now: epoch)
+        for quiet in 2...6 { predictor.observe([], now: UInt64(quiet) * epoch) }
+        predictor.observe(pageIns(20_200...20_399), now: period)
+        for quiet in 1...5 { predictor.observe([], now: period + UInt64(quiet) * epoch) }
+        // The sweep pairs the burst at 20,000 (begun one epoch in) with the one at 20,200: its
+        // period is the time between them, not from the burst at 1,000.
+        #expect(predictor.isFollowingSweep)
+        let sweepPeriod = period - epoch
+        #expect(predictor.nextPrefetchTime == period + sweepPeriod - sweepPeriod / 4)
     }
 
     @Test("scattered page-ins, and bursts that do not continue each other, make no sweep")

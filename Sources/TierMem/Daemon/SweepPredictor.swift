@@ -29,13 +29,14 @@ struct SweepPredictor {
         var behind: ClosedRange<Int>
     }
 
-    /// A sweep being followed: its period (ns), its last pass, and whether the next stretch has
-    /// been brought in.
+    /// A sweep being followed: its period (ns), its last pass, whether the next stretch has been
+    /// brought in, and whether it was resumed at a lost sweep's period and not yet confirmed.
     private struct Sweep {
         var period: UInt64
         var last: Pass
         var nextStart: UInt64
         var ahead: ClosedRange<Int>?
+        var resumed = false
     }
 
     /// Page-ins closer than this many pages belong to one stretch: a pass faults only on the
@@ -44,8 +45,9 @@ struct SweepPredictor {
     /// A burst: at least this many page-ins in one stretch within an epoch. The demo's random
     /// reads of cold data fault a few pages an epoch, spread over the whole heap.
     static let minimumBurst = 32
-    /// A pass's touches of its stretch's sentinels in one epoch that confirm it: random reads
-    /// land in a stretch far less often than that.
+    /// Touches of the stretch brought in (its sentinels' minor faults, page-ins of the pages that
+    /// could not be brought in) in one epoch that confirm a pass: random reads of cold data land
+    /// in a stretch far less often than that.
     static let confirmingTouches = 4
     /// Every this many pages of a stretch brought in ahead, one is a sentinel.
     static let sentinelSpacing = 16
@@ -58,7 +60,8 @@ struct SweepPredictor {
     /// The last burst, once over (a sweep needs two), or the last pass of a sweep lost track of.
     private var previousBurst: Pass?
     /// The period of the sweep lost track of: a pass missed (it read pages already in DRAM, say)
-    /// need not mean the sweep stopped, and one burst that carries on from it resumes it.
+    /// need not mean the sweep stopped, and one burst that carries on from it, one to three
+    /// periods later, resumes it at that period.
     private var lostPeriod: UInt64?
     private var sweep: Sweep?
     private(set) var passesConfirmed = 0
@@ -120,7 +123,8 @@ struct SweepPredictor {
         if let cluster = Self.largestCluster(pages), cluster.count >= Self.minimumBurst {
             let stretch = cluster.first!...cluster.last!
             if var current = burst, now - burstLastSeen <= Self.quietEpochs * epochNanoseconds,
-               stretch.lowerBound + Self.clusterGap >= current.pages.lowerBound {
+               stretch.lowerBound + Self.clusterGap >= current.pages.lowerBound,
+               stretch.lowerBound <= current.pages.upperBound + Self.clusterGap {
                 current.pages = min(current.pages.lowerBound, stretch.lowerBound)...max(current.pages.upperBound, stretch.upperBound)
                 burst = current
             } else {
@@ -137,18 +141,24 @@ struct SweepPredictor {
     private mutating func endBurst() {
         guard let ended = burst else { return }
         burst = nil
+        let lost = lostPeriod
+        // A lost sweep's period goes with its last pass: it is not kept for a burst after another.
+        lostPeriod = nil
         defer { previousBurst = ended }
         guard let previous = previousBurst, ended.start > previous.start,
               Self.continues(ended.pages, after: previous.pages) else { return }
         var period = ended.start - previous.start
-        // Resuming a sweep lost track of, some whole number of periods later: its period holds.
-        if let lost = lostPeriod, lost > 0 {
+        // Resuming a sweep lost track of, one to three periods later: its period holds.
+        var resumed = false
+        if let lost, lost > 0 {
             let periods = (period + lost / 2) / lost
-            if periods >= 1, period + lost / 4 >= periods * lost, period <= periods * lost + lost / 4 { period = lost }
+            if (1...3).contains(periods), period + lost / 4 >= periods * lost, period <= periods * lost + lost / 4 {
+                period = lost
+                resumed = true
+            }
         }
-        sweep = Sweep(period: period, last: ended, nextStart: ended.start + period, ahead: nil)
+        sweep = Sweep(period: period, last: ended, nextStart: ended.start + period, ahead: nil, resumed: resumed)
         previousBurst = nil
-        lostPeriod = nil
     }
 
     /// Whether `next` begins about where `last` ended: within a quarter of `last`'s span (the
@@ -184,14 +194,16 @@ struct SweepPredictor {
             sweep.last = Pass(start: now, pages: expected.lowerBound...Self.furthest(from: touched.max()!, through: pages))
             sweep.nextStart = now + sweep.period
             sweep.ahead = nil
+            sweep.resumed = false
             passesConfirmed += 1
             self.sweep = sweep
         } else if now > sweep.nextStart + sweep.period / 2 {
             // Not seen when due: the sweep is over, elsewhere, or read without page-ins. A burst
-            // that carries on from its last pass resumes it.
+            // that carries on from its last pass resumes it, unless it was just resumed and missed
+            // at once (its period no longer holds: learn it afresh).
             self.sweep = nil
-            previousBurst = sweep.last
-            lostPeriod = sweep.period
+            previousBurst = sweep.resumed ? nil : sweep.last
+            lostPeriod = sweep.resumed ? nil : sweep.period
             passesMissed += 1
         } else {
             self.sweep = sweep

@@ -465,12 +465,14 @@ public final class LiveArena: @unchecked Sendable {
     /// that expects them read soon (the next stretch of a periodic sweep), leaving `keepFree`
     /// frames free. When no frame is to spare it sends out cold-hinted DRAM pages of `donors`
     /// (to `target`), in address order, armed together first so that a run of neighbours costs
-    /// one TLB shootdown rather than one each; it never evicts anything else, and brings in
-    /// fewer pages when `donors` has too few. Pages out of the arena's range are ignored.
-    /// Returns the pages promoted, and those demoted and where they went.
+    /// one TLB shootdown rather than one each (a donor touched once armed stays), and brings in
+    /// fewer pages when `donors` has too few. It promotes only into frames it counted free, so it
+    /// evicts nothing else unless a concurrent fault takes such a frame first (the promotion then
+    /// reclaims one, as a fault would). Pages out of the arena's range are ignored. Returns the
+    /// pages promoted, and those demoted and where they went.
     public func promote(stretch: ClosedRange<Int>, keepFree: Int, makingRoomFrom donors: ClosedRange<Int>, target: DemotionTarget)
         -> (promoted: [Int], demoted: [(page: Int, location: Location)]) {
-        guard mode != .dramOnly, pageCount > 0, stretch.lowerBound < pageCount else { return ([], []) }
+        guard mode != .dramOnly, pageCount > 0, stretch.lowerBound < pageCount, stretch.upperBound >= 0 else { return ([], []) }
         func isBelowDRAM(_ page: Int) -> Bool {
             locks.withLock(page: page) { states[page].location == .compressed || states[page].location == .pmem }
         }
@@ -484,8 +486,10 @@ public final class LiveArena: @unchecked Sendable {
             let chosen = Array(candidates.prefix(short))
             _ = try? sample(pages: chosen)
             for page in chosen {
+                // Not armed: touched since (the reader is back), or its stripe was busy.
                 let moved = locks.withLock(page: page) {
-                    states[page].isColdHint && states[page].location == .dram ? demoteForDaemonLocked(page, target: target) : nil
+                    states[page].isColdHint && states[page].location == .dram && states[page].isSampled
+                        ? demoteForDaemonLocked(page, target: target) : nil
                 }
                 if let moved { demoted.append(moved) }
             }

@@ -27,8 +27,8 @@ public final class KeyValueWorkload {
         /// Every this many operations, a scan reads the next `scanShare` of all keys in key order:
         /// a sweep over the whole store, as a backup or an expiry pass makes, going on where the
         /// last scan stopped (across runs too, on the same schedule) and coming round to every
-        /// key in `1 / scanShare` scans (100 by default: every 50 M operations, 6 timed runs of
-        /// the default length). It starts at the first archive key: the active keys are in DRAM
+        /// key in `1 / scanShare` scans (100 by default: every 50 M operations, about 4 of the
+        /// demo's warm-ups and timed runs). It starts at the first archive key: the active keys are in DRAM
         /// in every configuration, so where it starts decides only when it reaches cold data.
         public var scanInterval = 500_000
         public var scanShare = 0.01
@@ -142,6 +142,8 @@ public final class KeyValueWorkload {
             var latency = LatencyHistogram()
             var corrupt = 0
             var phaseOffset = 0
+            /// The operation count at which the hot set moves next (a scan may step over it).
+            var nextPhaseChange: Int
             var scanPosition: Int
             var operationsSinceScan: Int
             var dramSamples = 0.0, dramSampleCount = 0.0, peakDRAM = 0
@@ -157,7 +159,7 @@ public final class KeyValueWorkload {
         init(workload: KeyValueWorkload, operations: Int, seed: UInt64) {
             self.workload = workload
             self.operations = operations
-            state = State(random: TraceRandom(seed: seed), scanPosition: workload.scanPosition,
+            state = State(random: TraceRandom(seed: seed), nextPhaseChange: workload.settings.phaseOperations, scanPosition: workload.scanPosition,
                           operationsSinceScan: workload.operationsSinceScan)
             zipf = ZipfSampler(n: UInt64(workload.activeCount), exponent: workload.settings.zipfExponent)
         }
@@ -185,7 +187,10 @@ public final class KeyValueWorkload {
             // Reports follow the run's own time, which the slices before this one used.
             var nextReport = sliceStart + s.untilReport
             while s.done < stop {
-                if s.done % settings.phaseOperations == 0 && s.done > 0 { s.phaseOffset = Int(s.random.below(UInt64(activeCount))) }
+                if s.done >= s.nextPhaseChange {
+                    s.phaseOffset = Int(s.random.below(UInt64(activeCount)))
+                    s.nextPhaseChange += settings.phaseOperations
+                }
                 if s.operationsSinceScan >= settings.scanInterval {
                     // A scan: the next `scanShare` of all keys in order, each a timed read.
                     s.operationsSinceScan = 0

@@ -43,6 +43,10 @@ struct DemoCommand: ParsableCommand {
             help: "The daemons' page-in budget: the most time the workload may spend waiting for offloaded pages, as a percentage of wall time ('2%'), or 'off' to offload cold data whatever it costs.")
     var pageInBudget = PageInBudgetArgument(share: KeyValueDemoSettings().pageInBudget)
 
+    @Flag(name: .customLong("no-sweep-prefetch"),
+          help: "The predictive daemons do not bring a periodic sweep's next stretch in ahead (to see what that is worth).")
+    var noSweepPrefetch = false
+
     @Option(name: .customLong("archive-reads"), help: "Share of operations that read a random archive (cold) value.")
     var archiveReads = KeyValueWorkload.Settings().archiveReadShare
 
@@ -82,6 +86,7 @@ struct DemoCommand: ParsableCommand {
             settings.runs = runs
             settings.faultHandling = faults
             settings.pageInBudget = pageInBudget.share
+            settings.prefetchSweeps = !noSweepPrefetch
             try LiveDemo(settings: settings).run()
         }
     }

@@ -10,6 +10,9 @@ struct KeyValueDemoSettings {
     var warmUpOperations = 5_000_000
     /// The daemons' page-in budget (`DaemonConfiguration.pageInBudget`; nil: off).
     var pageInBudget: Double? = DaemonConfiguration().pageInBudget
+    /// Whether the predictive daemons bring a periodic sweep's next stretch in ahead
+    /// (`DaemonConfiguration.prefetchSweeps`).
+    var prefetchSweeps = DaemonConfiguration().prefetchSweeps
     var verbose = false
     var runs = 1
     var faultHandling = LiveArenaConfiguration.FaultHandling.faultingThread
@@ -162,6 +165,7 @@ struct LiveDemo {
         if let daemon {
             var configuration = DaemonConfiguration()
             configuration.pageInBudget = settings.pageInBudget
+            configuration.prefetchSweeps = settings.prefetchSweeps
             try heap.startDaemon(daemon, configuration: configuration)
         }
         let workload = KeyValueWorkload(heap: heap, settings: settings.workload, corpus: corpus)
@@ -242,7 +246,10 @@ struct LiveDemo {
                 + "\(daemonAfter.pagesSampled - daemonBefore.pagesSampled) pages sampled, "
                 + "\(after.minorFaults - before.minorFaults) minor faults, \(after.directReclaims - before.directReclaims) direct reclaims, "
                 + "\(after.sampleZaps - before.sampleZaps) sampling madvise calls, "
-                + "\(daemonAfter.coldPromotions - daemonBefore.coldPromotions) cold pages brought back for the page-in budget; "
+                + "\(daemonAfter.coldPromotions - daemonBefore.coldPromotions) cold pages brought back for the page-in budget, "
+                + "\(daemonAfter.sweepPrefetches - daemonBefore.sweepPrefetches) brought in ahead of the sweep "
+                + "(\(daemonAfter.sweepPassesConfirmed - daemonBefore.sweepPassesConfirmed) passes as predicted, "
+                + "\(daemonAfter.sweepPassesMissed - daemonBefore.sweepPassesMissed) missed); "
                 + String(format: "page-ins took %.2f%% of the run", Double(after.pageInNanoseconds - before.pageInNanoseconds) / (result.seconds * 1e9) * 100)
         }
         heap.stopDaemon()
