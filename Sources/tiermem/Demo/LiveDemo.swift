@@ -134,6 +134,12 @@ struct LiveDemo {
             for (configuration, configurationRatios) in zip(configurations.dropFirst(), ratios.dropFirst()) {
                 print("   \(configuration.name): " + configurationRatios.map { String(format: "%+.1f%%", $0 * 100) }.joined(separator: " "))
             }
+            // The p99s too, so that rounds from several runs can be pooled.
+            print("\neach round's p99 against all-DRAM's in that round:")
+            for index in configurations.indices.dropFirst() {
+                let p99Ratios = rounds.map { Double($0[index].result.latency.value(atPercentile: 99)) / Double($0[0].result.latency.value(atPercentile: 99)) - 1 }
+                print("   \(configurations[index].name): " + p99Ratios.map { String(format: "%+.1f%%", $0 * 100) }.joined(separator: " "))
+            }
         }
         if settings.verbose {
             for outcome in outcomes {
