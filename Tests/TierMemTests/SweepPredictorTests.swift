@@ -9,15 +9,17 @@ struct SweepPredictorTests {
     /// A pass's page-ins when about half of the stretch is below DRAM: every other page.
     private func pageIns(_ stretch: ClosedRange<Int>) -> [Int] { stride(from: stretch.lowerBound, through: stretch.upperBound, by: 2).map { $0 } }
 
+    /// Feeds the page-ins of `stretches` in consecutive epochs from `start`, then five quiet epochs.
+    private func burst(_ predictor: inout SweepPredictor, _ stretches: [ClosedRange<Int>], at start: UInt64) {
+        for (index, stretch) in stretches.enumerated() { predictor.observe(pageIns(stretch), now: start + UInt64(index) * epoch) }
+        for quiet in 0..<5 { predictor.observe([], now: start + UInt64(stretches.count + quiet) * epoch) }
+    }
+
     /// A predictor that has seen two passes of 200 pages, 1,000–1,199 at 0 and 1,200–1,399 one
     /// period later, each followed by quiet epochs.
     private func learned() -> SweepPredictor {
         var predictor = SweepPredictor(epochNanoseconds: epoch)
-        for (index, stretch) in [1000...1199, 1200...1399].enumerated() {
-            let start = UInt64(index) * period
-            predictor.observe(pageIns(stretch), now: start)
-            for quiet in 1...5 { predictor.observe([], now: start + UInt64(quiet) * epoch) }
-        }
+        for (index, stretch) in [1000...1199, 1200...1399].enumerated() { burst(&predictor, [stretch], at: UInt64(index) * period) }
         return predictor
     }
 
@@ -68,8 +70,7 @@ struct SweepPredictorTests {
         #expect(!predictor.isFollowingSweep && predictor.nextPrefetchTime == nil)
         // Two periods after its last pass, a burst carries on from it: the sweep resumes, at its
         // old period (not the four hundred milliseconds between the two passes seen).
-        predictor.observe(pageIns(1399...1598), now: 3 * period)
-        for quiet in 1...5 { predictor.observe([], now: 3 * period + UInt64(quiet) * epoch) }
+        burst(&predictor, [1399...1598], at: 3 * period)
         #expect(predictor.isFollowingSweep)
         #expect(predictor.nextPrefetchTime == 4 * period - period / 4)
         // Resumed, and missed at once: its period no longer holds, and a burst alone does not
@@ -80,8 +81,7 @@ struct SweepPredictorTests {
             later += epoch
         }
         #expect(predictor.passesMissed == 2 && !predictor.isFollowingSweep)
-        predictor.observe(pageIns(1599...1798), now: 5 * period)
-        for quiet in 1...5 { predictor.observe([], now: 5 * period + UInt64(quiet) * epoch) }
+        burst(&predictor, [1599...1798], at: 5 * period)
         #expect(!predictor.isFollowingSweep)
     }
 
@@ -95,19 +95,15 @@ struct SweepPredictorTests {
         }
         #expect(predictor.passesMissed == 1)
         // Five periods after the last pass (at 200 ms): the period is what the two show, 1 s.
-        predictor.observe(pageIns(1399...1598), now: 6 * period)
-        for quiet in 1...5 { predictor.observe([], now: 6 * period + UInt64(quiet) * epoch) }
+        burst(&predictor, [1399...1598], at: 6 * period)
         #expect(predictor.nextPrefetchTime == 6 * period + 5 * period - 5 * period / 4)
     }
 
     @Test("page-ins far beyond a burst within its epochs start another burst; they do not stretch it")
     func farClustersAreSeparateBursts() {
         var predictor = SweepPredictor(epochNanoseconds: epoch)
-        predictor.observe(pageIns(1000...1199), now: 0)
-        predictor.observe(pageIns(20_000...20_199), now: epoch)
-        for quiet in 2...6 { predictor.observe([], now: UInt64(quiet) * epoch) }
-        predictor.observe(pageIns(20_200...20_399), now: period)
-        for quiet in 1...5 { predictor.observe([], now: period + UInt64(quiet) * epoch) }
+        burst(&predictor, [1000...1199, 20_000...20_199], at: 0)
+        burst(&predictor, [20_200...20_399], at: period)
         // The sweep pairs the burst at 20,000 (begun one epoch in) with the one at 20,200: its
         // period is the time between them, not from the burst at 1,000.
         #expect(predictor.isFollowingSweep)
@@ -125,9 +121,7 @@ struct SweepPredictorTests {
         #expect(!predictor.isFollowingSweep)
         // Bursts at unrelated places: a range scan here and there, not a sweep.
         for (index, stretch) in [1000...1199, 9000...9199, 3000...3199].enumerated() {
-            let start = UInt64(200 + index * 20) * epoch
-            predictor.observe(pageIns(stretch), now: start)
-            for quiet in 1...5 { predictor.observe([], now: start + UInt64(quiet) * epoch) }
+            burst(&predictor, [stretch], at: UInt64(200 + index * 20) * epoch)
         }
         #expect(!predictor.isFollowingSweep)
     }
@@ -135,12 +129,8 @@ struct SweepPredictorTests {
     @Test("a burst spread over several epochs is one pass")
     func burstAcrossEpochs() {
         var predictor = SweepPredictor(epochNanoseconds: epoch)
-        predictor.observe(pageIns(1000...1099), now: 0)
-        predictor.observe(pageIns(1100...1199), now: epoch)
-        for quiet in 2...6 { predictor.observe([], now: UInt64(quiet) * epoch) }
-        predictor.observe(pageIns(1200...1299), now: period)
-        predictor.observe(pageIns(1300...1399), now: period + epoch)
-        for quiet in 2...6 { predictor.observe([], now: period + UInt64(quiet) * epoch) }
+        burst(&predictor, [1000...1099, 1100...1199], at: 0)
+        burst(&predictor, [1200...1299, 1300...1399], at: period)
         #expect(predictor.isFollowingSweep)
         let prefetch = predictor.due(now: 2 * period)
         #expect(prefetch?.behind == 1200...1398)
