@@ -6,12 +6,12 @@
 ///
 /// It learns from the page-ins. A pass that finds pages below DRAM shows as a burst of page-ins
 /// packed into a stretch of addresses. Two bursts, the second beginning where the first ended,
-/// make a sweep: its period is the time between their starts, its stride their span. Once a
+/// make a sweep: its period is the time between their starts, its stride the second's span. Once a
 /// stretch is brought in ahead, the pass no longer faults there, so the daemon arms a few
 /// sentinel pages of it (`sentinels`): their touches confirm the pass, say when it came and how
 /// far it read. A pass not confirmed by half a period after it was due ends the prediction (the
 /// sweep stopped or moved), and bursts are watched again: one that carries on from the last
-/// pass resumes the sweep at its period.
+/// pass one to three periods later resumes the sweep at its period.
 ///
 /// Times are the daemon's clock, ns; pages are arena page numbers. Not thread-safe: the daemon
 /// thread owns it.
