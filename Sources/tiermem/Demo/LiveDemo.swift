@@ -120,9 +120,7 @@ struct LiveDemo {
             runs.sorted { $0.result.operationsPerSecond < $1.result.operationsPerSecond }[runs.count / 2]
         }
         // Against all-DRAM in the same round: the configurations ran in turns over the same span of time.
-        let ratios = configurations.indices.map { index in
-            rounds.map { $0[index].result.operationsPerSecond / $0[0].result.operationsPerSecond - 1 }
-        }
+        let ratios = configurations.indices.map { Self.ratios(rounds, $0, against: 0, Self.throughput) }
         let relative = ratios.map(RoundStatistics.median)
         print("\n(" + (settings.runs > 1 ? "median of \(settings.runs) rounds; " : "")
               + "\"vs all-DRAM\" is " + (settings.runs > 1 ? "the median over rounds of " : "")
@@ -137,7 +135,7 @@ struct LiveDemo {
             // The p99s too, so that rounds from several runs can be pooled.
             print("\neach round's p99 against all-DRAM's in that round:")
             for index in configurations.indices.dropFirst() {
-                let p99Ratios = rounds.map { Double($0[index].result.latency.value(atPercentile: 99)) / Double($0[0].result.latency.value(atPercentile: 99)) - 1 }
+                let p99Ratios = Self.ratios(rounds, index, against: 0, Self.p99)
                 print("   \(configurations[index].name): " + p99Ratios.map { String(format: "%+.1f%%", $0 * 100) }.joined(separator: " "))
             }
         }
@@ -295,17 +293,24 @@ struct LiveDemo {
     /// Over the rounds, paired by round: each tiered configuration against all-DRAM, and the
     /// predictive policy against reactive LRU at the same 50% cap (the configurations at
     /// indices 2 and 1), in throughput and p99 latency.
+    private static func throughput(_ outcome: Outcome) -> Double { outcome.result.operationsPerSecond }
+    private static func p99(_ outcome: Outcome) -> Double { Double(outcome.result.latency.value(atPercentile: 99)) }
+
+    /// Per round, `metric` of configuration `index` against the same round's `reference`, less 1:
+    /// the configurations ran in turns over the same span of time.
+    private static func ratios(_ rounds: [[Outcome]], _ index: Int, against reference: Int, _ metric: (Outcome) -> Double) -> [Double] {
+        rounds.map { metric($0[index]) / metric($0[reference]) - 1 }
+    }
+
     private func comparisons(_ rounds: [[Outcome]], names: [String]) -> String {
-        func throughput(_ outcome: Outcome) -> Double { outcome.result.operationsPerSecond }
-        func p99(_ outcome: Outcome) -> Double { Double(outcome.result.latency.value(atPercentile: 99)) }
         func against(_ index: Int, _ reference: Int) -> String {
-            "throughput " + RoundStatistics.describe(rounds.map { throughput($0[index]) / throughput($0[reference]) - 1 })
-                + ", p99 " + RoundStatistics.describe(rounds.map { p99($0[index]) / p99($0[reference]) - 1 })
+            "throughput " + RoundStatistics.describe(Self.ratios(rounds, index, against: reference, Self.throughput))
+                + ", p99 " + RoundStatistics.describe(Self.ratios(rounds, index, against: reference, Self.p99))
         }
         var lines = ["\nover \(rounds.count) rounds, the median of the per-round ratios (and a 95% bootstrap interval of that median):"]
         for index in names.indices.dropFirst() { lines.append("   \(names[index]) against all DRAM: " + against(index, 0)) }
         let (lru, predictive) = (1, 2)
-        let ahead = rounds.filter { throughput($0[predictive]) > throughput($0[lru]) }.count
+        let ahead = rounds.filter { Self.throughput($0[predictive]) > Self.throughput($0[lru]) }.count
         lines.append("   \(names[predictive]) against \(names[lru]): " + against(predictive, lru)
                      + "; more throughput in \(ahead) of \(rounds.count) rounds")
         return lines.joined(separator: "\n")
