@@ -65,7 +65,7 @@ struct CompressedPoolTests {
         let arena = try makeArena(dram: 600, compressed: 600)
         let pages = 512
         // Noise: stored raw, 16 pages to a 64 KiB chunk, 32 chunks in all.
-        for page in 0..<pages { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 2, pageSize: arena.pageSize) }
+        PagePattern.fill(arena, pages: 0..<pages, generation: 2)
         for page in 0..<pages { try arena.demote(page: page, to: .compressed(.lz4)) }
         let full = arena.stats().poolBytes
         for page in 0..<pages where page % 8 != 0 { try arena.promote(page: page) }

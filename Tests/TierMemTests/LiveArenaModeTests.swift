@@ -48,7 +48,7 @@ struct LiveArenaModeTests {
         var first: LiveArena? = try makeArena(dram: 2, compressed: 4, faults: .faultingThread)
         let second = try makeArena(dram: 2, compressed: 4, faults: .faultingThread)
         for arena in [first!, second] {
-            for page in 0..<4 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 5, pageSize: arena.pageSize) }
+            PagePattern.fill(arena, pages: 0..<4, generation: 5)
         }
         first = nil
         let third = try makeArena(dram: 2, compressed: 4, faults: .faultingThread)

@@ -66,7 +66,7 @@ struct LiveArenaTests {
     @Test("a sampled page's next touch is recorded and resolved in place", arguments: bothFaultPaths)
     func samplingRecordsTouches(faults: LiveArenaConfiguration.FaultHandling) throws {
         let arena = try makeArena(dram: 8, compressed: 8, faults: faults)
-        for page in 0..<4 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
+        PagePattern.fill(arena, pages: 0..<4)
         _ = arena.drainTouches()
         waitForFaultService(arena, pages: 0..<4)
         #expect(try arena.sample(pages: [3, 1, 0, 2, 1]) == 4)
@@ -95,12 +95,10 @@ struct LiveArenaTests {
     @Test("sequential page-ins read the next pages ahead into free frames; with readahead off, none are", arguments: [8, 0])
     func readaheadFollowsSequentialFaults(window: Int) throws {
         let arena = try makeArena(dram: 16, compressed: 64) { $0.readAheadPages = window }
-        for page in 0..<12 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
+        PagePattern.fill(arena, pages: 0..<12)
         for page in 0..<12 { #expect(try arena.demote(page: page) == .compressed) }
         let before = arena.stats()
-        for page in 0..<12 {
-            #expect(PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) == nil)
-        }
+        #expect(PagePattern.firstDamagedPage(arena, pages: 0..<12) == nil)
         // The fault service counts a page-in after waking the reader: let it finish.
         waitForFaultService(arena, pages: 0..<12)
         let stats = arena.stats()
@@ -123,7 +121,7 @@ struct LiveArenaTests {
     @Test("the cold sweep arms cold-hinted pages, then demotes the untouched ones; other pages are never visited")
     func coldSweepDemotesUntouchedColdPages() throws {
         let arena = try makeArena(dram: 64, compressed: 64) { $0.readAheadPages = 0 }
-        for page in 0..<40 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
+        PagePattern.fill(arena, pages: 0..<40)
         try arena.markCold(pages: 3..<7)
         try arena.markCold(pages: 30..<32)
         try arena.markCold(pages: 5..<6, false)
@@ -142,15 +140,13 @@ struct LiveArenaTests {
         #expect(arena.stats().sampled == 7)
         #expect(arena.demoteUntouchedColdPages(scan: 4, target: .compressed(.lz4)).isEmpty)
         #expect(arena.stats().sampled == 11, "11–14 armed")
-        for page in 0..<40 {
-            #expect(PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) == nil)
-        }
+        #expect(PagePattern.firstDamagedPage(arena, pages: 0..<40) == nil)
     }
 
     @Test("cold pages of one object leave DRAM before pages of several, and the page-in budget brings the dense ones back first")
     func sparseColdPagesGoFirst() throws {
         let arena = try makeArena(dram: 64, compressed: 64) { $0.readAheadPages = 0 }
-        for page in 0..<24 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
+        PagePattern.fill(arena, pages: 0..<24)
         // Interleaved, as a large value's pages and a slab of small values fall in an arena.
         let sparse = Array(stride(from: 0, to: 24, by: 2)), dense = Array(stride(from: 1, to: 24, by: 2))
         for page in sparse { try arena.markCold(pages: page..<(page + 1)) }
@@ -188,15 +184,13 @@ struct LiveArenaTests {
         // Without a limit (the budget keeps none) every cold page goes.
         for _ in 0..<4 { swept += arena.demoteUntouchedColdPages(scan: 100, target: .compressed(.lz4)).map(\.page) }
         #expect(try compressed() == Set(0..<24))
-        for page in 0..<24 {
-            #expect(PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) == nil)
-        }
+        #expect(PagePattern.firstDamagedPage(arena, pages: 0..<24) == nil)
     }
 
     @Test("a stretch brought in ahead takes room only from the donors' cold pages, armed together; bytes intact")
     func promoteStretchMakingRoom() throws {
         let arena = try makeArena(dram: 20, compressed: 32) { $0.readAheadPages = 0 }
-        for page in 0..<20 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
+        PagePattern.fill(arena, pages: 0..<20)
         waitForFaultService(arena, pages: 0..<20)
         // Pages 0–11 were read by the last pass (cold, in DRAM), except 5, which is not cold;
         // 12–19, the next stretch, are below DRAM; 8 frames are free.
@@ -222,9 +216,7 @@ struct LiveArenaTests {
         _ = arena.demoteColdPages(count: 100, sparing: 12...17, target: .compressed(.lz4))
         #expect(try (12...17).allSatisfy { try arena.location(ofPage: $0) == .dram })
         #expect(try (6..<12).allSatisfy { try arena.location(ofPage: $0) != .dram })
-        for page in 0..<20 {
-            #expect(PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) == nil)
-        }
+        #expect(PagePattern.firstDamagedPage(arena, pages: 0..<20) == nil)
     }
 
     @Test("discard frees every tier's copy; the pages read as zeros")
@@ -244,13 +236,11 @@ struct LiveArenaTests {
     @Test("when every lower tier is full a demotion throws and the page stays intact")
     func lowerTiersFull() throws {
         let arena = try makeArena(dram: 4, compressed: 1)
-        for page in 0..<5 { PagePattern.fill(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) }
+        PagePattern.fill(arena, pages: 0..<5)
         let inDRAM = try (0..<5).first { try arena.location(ofPage: $0) == .dram }!
         #expect(throws: LiveArenaError.lowerTiersFull(page: inDRAM)) { try arena.demote(page: inDRAM) }
         #expect(try arena.location(ofPage: inDRAM) == .dram)
-        for page in 0..<5 {
-            #expect(PagePattern.firstMismatch(arena.address(ofPage: page), page: page, generation: 1, pageSize: arena.pageSize) == nil)
-        }
+        #expect(PagePattern.firstDamagedPage(arena, pages: 0..<5) == nil)
     }
 
     @Test("incompressible pages fill the pool raw when there is no PMEM tier")

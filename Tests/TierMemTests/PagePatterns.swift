@@ -22,6 +22,16 @@ enum PagePattern {
         for index in 0..<(pageSize / 8) { words[index] = word(page: page, generation: generation, index: index) }
     }
 
+    /// Writes generation `generation` into each of `pages` of `arena`.
+    static func fill(_ arena: LiveArena, pages: Range<Int>, generation: UInt64 = 1) {
+        for page in pages { fill(arena.address(ofPage: page), page: page, generation: generation, pageSize: arena.pageSize) }
+    }
+
+    /// The first of `pages` of `arena` that does not hold generation `generation`, or nil.
+    static func firstDamagedPage(_ arena: LiveArena, pages: Range<Int>, generation: UInt64 = 1) -> Int? {
+        pages.first { firstMismatch(arena.address(ofPage: $0), page: $0, generation: generation, pageSize: arena.pageSize) != nil }
+    }
+
     /// The index of the first wrong word, or nil when the page holds exactly the pattern.
     static func firstMismatch(_ address: UnsafeRawPointer, page: Int, generation: UInt64, pageSize: Int) -> Int? {
         let words = address.assumingMemoryBound(to: UInt64.self)
