@@ -1,5 +1,9 @@
 // The C ABI (include/tiermem.h): thin @_cdecl wrappers over TieredHeap. Errors become status
-// codes and a per-thread message; programmer errors trap as in Swift.
+// codes, errno and a per-thread message; programmer errors trap as in Swift.
+//
+// Sizes arrive as C's size_t, which is Swift's `UInt`: taking them as `Int` made SIZE_MAX read as
+// -1, so overflow checks passed and huge sizes tripped the Swift API's preconditions. Every size
+// is checked here before it reaches the heap.
 import Glibc
 import TierMem
 import TierMemCore
@@ -31,8 +35,46 @@ private func status(of error: Error) -> CInt {
     }
 }
 
-private func heap(_ handle: OpaquePointer?) -> TieredHeap {
-    guard let handle else { preconditionFailure("tiermem: NULL heap") }
+/// An allocation that failed: NULL, errno ENOMEM (as glibc's malloc), and the message.
+private func allocationFailed(_ message: String) -> UnsafeMutableRawPointer? {
+    _ = fail(statusNoMemory, message)
+    errno = ENOMEM
+    return nil
+}
+
+private func allocationFailed(_ error: Error) -> UnsafeMutableRawPointer? {
+    _ = status(of: error)
+    errno = ENOMEM
+    return nil
+}
+
+/// A size_t the heap can be asked for: at most Int.max (no heap holds more), else nil.
+private func byteCount(_ size: UInt) -> Int? { size <= UInt(Int.max) ? Int(size) : nil }
+
+/// Heaps created and not yet destroyed, so that a second destroy is caught instead of freeing
+/// freed memory. Only create and destroy consult it; the allocation calls stay lock-free.
+private let liveHeaps = LiveHeapRegistry()
+
+private final class LiveHeapRegistry: @unchecked Sendable {  // guarded by `lock`
+    private var handles: Set<UInt> = []
+    private var lock = pthread_mutex_t()
+    init() { pthread_mutex_init(&lock, nil) }
+
+    func insert(_ handle: OpaquePointer) {
+        pthread_mutex_lock(&lock)
+        handles.insert(UInt(bitPattern: UnsafeRawPointer(handle)))
+        pthread_mutex_unlock(&lock)
+    }
+
+    func remove(_ handle: OpaquePointer) -> Bool {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return handles.remove(UInt(bitPattern: UnsafeRawPointer(handle))) != nil
+    }
+}
+
+private func heap(_ handle: OpaquePointer?, _ function: StaticString) -> TieredHeap {
+    guard let handle else { preconditionFailure("tiermem: \(function) called with a NULL heap") }
     return Unmanaged<TieredHeap>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
 }
 
@@ -43,7 +85,9 @@ public func tm_heap_create(_ tiers: UnsafePointer<CChar>?, _ out: UnsafeMutableP
         let created = try tiers.map {
             try TieredHeap(tiers: String(cString: $0), faultHandling: try .fromEnvironment())
         } ?? TieredHeap.fromEnvironment()
-        out.pointee = OpaquePointer(Unmanaged.passRetained(created).toOpaque())
+        let handle = OpaquePointer(Unmanaged.passRetained(created).toOpaque())
+        liveHeaps.insert(handle)
+        out.pointee = handle
         return statusOK
     } catch {
         out.pointee = nil
@@ -54,57 +98,56 @@ public func tm_heap_create(_ tiers: UnsafePointer<CChar>?, _ out: UnsafeMutableP
 @_cdecl("tm_heap_destroy")
 public func tm_heap_destroy(_ handle: OpaquePointer?) {
     guard let handle else { return }
+    precondition(liveHeaps.remove(handle), "tiermem: tm_heap_destroy(\(handle)): not a live heap (destroyed already, or never created)")
     Unmanaged<TieredHeap>.fromOpaque(UnsafeRawPointer(handle)).release()
 }
 
 @_cdecl("tm_malloc_hint")
-public func tm_malloc_hint(_ handle: OpaquePointer?, _ size: Int, _ hint: CInt) -> UnsafeMutableRawPointer? {
+public func tm_malloc_hint(_ handle: OpaquePointer?, _ size: UInt, _ hint: CInt) -> UnsafeMutableRawPointer? {
+    let heap = heap(handle, "tm_malloc")
     guard let chosen = TieredHeap.Hint(rawValue: Int(hint)) else {
         _ = fail(statusInvalid, "tm_malloc_hint: unknown hint \(hint); expected TM_HINT_NONE, TM_HINT_HOT or TM_HINT_COLD")
+        errno = EINVAL
         return nil
     }
-    do { return try heap(handle).allocate(byteCount: size, hint: chosen) } catch {
-        _ = status(of: error)
-        return nil
-    }
+    guard let bytes = byteCount(size) else { return allocationFailed("tm_malloc: \(size) bytes is more than any heap holds") }
+    do { return try heap.allocate(byteCount: bytes, hint: chosen) } catch { return allocationFailed(error) }
 }
 
 @_cdecl("tm_malloc")
-public func tm_malloc(_ handle: OpaquePointer?, _ size: Int) -> UnsafeMutableRawPointer? {
+public func tm_malloc(_ handle: OpaquePointer?, _ size: UInt) -> UnsafeMutableRawPointer? {
     tm_malloc_hint(handle, size, 0)
 }
 
 @_cdecl("tm_calloc")
-public func tm_calloc(_ handle: OpaquePointer?, _ count: Int, _ size: Int) -> UnsafeMutableRawPointer? {
+public func tm_calloc(_ handle: OpaquePointer?, _ count: UInt, _ size: UInt) -> UnsafeMutableRawPointer? {
+    let heap = heap(handle, "tm_calloc")
     let (total, overflow) = count.multipliedReportingOverflow(by: size)
-    guard !overflow else {
-        _ = fail(statusInvalid, "tm_calloc: \(count) × \(size) bytes overflows")
-        return nil
+    guard !overflow, let bytes = byteCount(total) else {
+        return allocationFailed("tm_calloc: \(count) × \(size) bytes overflows or is more than any heap holds")
     }
-    do { return try heap(handle).allocateZeroed(byteCount: total) } catch {
-        _ = status(of: error)
-        return nil
-    }
+    do { return try heap.allocateZeroed(byteCount: bytes) } catch { return allocationFailed(error) }
 }
 
 @_cdecl("tm_realloc")
-public func tm_realloc(_ handle: OpaquePointer?, _ pointer: UnsafeMutableRawPointer?, _ size: Int) -> UnsafeMutableRawPointer? {
-    do { return try heap(handle).reallocate(pointer, byteCount: size) } catch {
-        _ = status(of: error)
-        return nil
-    }
+public func tm_realloc(_ handle: OpaquePointer?, _ pointer: UnsafeMutableRawPointer?, _ size: UInt) -> UnsafeMutableRawPointer? {
+    let heap = heap(handle, "tm_realloc")
+    guard let bytes = byteCount(size) else { return allocationFailed("tm_realloc: \(size) bytes is more than any heap holds") }
+    do { return try heap.reallocate(pointer, byteCount: bytes) } catch { return allocationFailed(error) }
 }
 
 @_cdecl("tm_free")
 public func tm_free(_ handle: OpaquePointer?, _ pointer: UnsafeMutableRawPointer?) {
+    let heap = heap(handle, "tm_free")
     guard let pointer else { return }
-    heap(handle).deallocate(pointer)
+    heap.deallocate(pointer)
 }
 
 @_cdecl("tm_stats")
 public func tm_stats(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<UInt64>?) -> CInt {
+    let heap = heap(handle, "tm_stats")
     guard let out else { return fail(statusInvalid, "tm_stats: the output argument is NULL") }
-    let stats = heap(handle).stats()
+    let stats = heap.stats()
     let arena = stats.arena
     // The order of tm_stats_t's fields, all uint64_t.
     let fields = [
