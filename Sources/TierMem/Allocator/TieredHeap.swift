@@ -170,7 +170,7 @@ public final class TieredHeap: @unchecked Sendable {
     private func refill(_ cache: ThreadCache, bin: Int, sizeClass: Int, hint: Hint) throws {
         var batch = takeFromCentral(bin, limit: ThreadCache.batch)
         if batch.isEmpty {
-            guard let page = runs.allocate(1) else { throw outOfMemory(bytes: SizeClasses.sizes[sizeClass]) }
+            guard let page = takePages(1) else { throw outOfMemory(bytes: SizeClasses.sizes[sizeClass]) }
             metadata.sizeClasses[page] = UInt8(sizeClass)
             metadata.groups[page] = UInt8(hint.rawValue)
             metadata.setKind(page, .slab)
@@ -186,10 +186,13 @@ public final class TieredHeap: @unchecked Sendable {
     }
 
     private func allocateRun(byteCount: Int, alignment: Int, hint: Hint) throws -> UnsafeMutableRawPointer {
-        let pages = max(1, (byteCount + pageSize - 1) / pageSize)
+        // Divided, not rounded up by addition, so that sizes near Int.max cannot overflow.
+        let (whole, rest) = byteCount.quotientAndRemainder(dividingBy: pageSize)
+        let pages = max(1, whole + (rest > 0 ? 1 : 0))
         let alignmentPages = max(1, alignment / pageSize)
+        guard pages <= arena.pageCount, alignmentPages <= arena.pageCount else { throw outOfMemory(bytes: byteCount) }
         let phase = Int(base / UInt(pageSize)) % alignmentPages
-        guard let page = runs.allocate(pages, alignment: alignmentPages, phase: phase) else {
+        guard let page = takePages(pages, alignment: alignmentPages, phase: phase) else {
             throw outOfMemory(bytes: byteCount)
         }
         metadata.runLengths[page] = UInt32(pages)
@@ -255,11 +258,19 @@ public final class TieredHeap: @unchecked Sendable {
         }
     }
 
+    /// Free pages for an allocation, if the tiers can hold them: pages the tiers turned out not
+    /// to have (`LiveArena.unbackedPages`, a PMEM mount out of space) are never handed out.
+    private func takePages(_ count: Int, alignment: Int = 1, phase: Int = 0) -> Int? {
+        guard runs.freePageCount - arena.unbackedPages >= count else { return nil }
+        return runs.allocate(count, alignment: alignment, phase: phase)
+    }
+
     @inline(__always)
     private func page(of address: UInt) -> Int { Int(address - base) / pageSize }
 
     private func outOfMemory(bytes: Int) -> TieredHeapError {
-        .outOfMemory(requested: bytes, freePages: runs.freePageCount, pageCount: arena.pageCount)
+        .outOfMemory(requested: bytes, freePages: max(0, runs.freePageCount - arena.unbackedPages), pageCount: arena.pageCount,
+                     unbackedPages: arena.unbackedPages)
     }
 }
 
@@ -275,13 +286,19 @@ final class CentralList: @unchecked Sendable {
 
 /// An allocation the heap could not satisfy.
 public enum TieredHeapError: Error, CustomStringConvertible, Equatable {
-    case outOfMemory(requested: Int, freePages: Int, pageCount: Int)
+    /// `unbackedPages`: pages the tiers were sized for and turned out not to have.
+    case outOfMemory(requested: Int, freePages: Int, pageCount: Int, unbackedPages: Int)
 
     public var description: String {
         switch self {
-        case .outOfMemory(let requested, let free, let total):
-            return "tiered heap out of memory: \(requested) bytes requested, \(free) of its \(total) pages free "
+        case .outOfMemory(let requested, let free, let total, let unbacked):
+            var text = "tiered heap out of memory: \(requested) bytes requested, \(free) of its \(total) pages free "
                 + "(the heap holds as many pages as its tiers: grow dram, pmem or compressed in the tier specification)"
+            if unbacked > 0 {
+                text += "; \(unbacked) of the pages cannot be held: the PMEM directory's file system is out of space, "
+                    + "or the system had no memory for the compressed pool"
+            }
+            return text
         }
     }
 }

@@ -20,8 +20,9 @@ final class ArenaCounters: @unchecked Sendable {
         var zstdPages = 0
         var incompressibleToPMEM = 0
         var directReclaims = 0
-        /// Page-ins that found DRAM full and no victim after many tries, and went over the
-        /// limit by one page rather than lose data (should stay 0; see docs/live-heap.md).
+        /// Page-ins that found DRAM full and no victim (every lower tier full, or every page
+        /// busy for many tries), and went over the limit by one page rather than lose data
+        /// (should stay 0; see docs/live-heap.md).
         var dramOverdrafts = 0
         var sampled = 0
         /// `madvise` calls that armed them: adjacent pages share one (and one TLB shootdown).

@@ -106,13 +106,18 @@ extension LiveArena {
     }
 
     /// Finds a DRAM frame for a page-in, demoting a victim when DRAM is full (direct reclaim).
-    /// Never fails: if every DRAM page stays busy for a long time it goes one page over the
-    /// limit (`dramOverdrafts`) rather than leave a faulting thread waiting forever.
+    /// Never fails and never spins: when every lower tier is full (a PMEM mount out of space, a
+    /// pool at capacity) or every DRAM page stays busy for a long time, it goes one page over the
+    /// limit (`dramOverdrafts`) rather than leave a faulting thread waiting; the allocator hands
+    /// out no more pages than the tiers can hold (`unbackedPages`), so that stays rare.
     func reserveFrame(avoiding stripe: Int) {
         var idleRounds = 0
         while !counters.tryReserveDRAM() {
-            if reclaimOneVictim(avoiding: stripe) { continue }
-            idleRounds += 1
+            switch reclaimOneVictim(avoiding: stripe) {
+            case .reclaimed: continue
+            case .lowerTiersFull: idleRounds = Int.max
+            case .allBusy: idleRounds += 1
+            }
             if idleRounds > 1000 {
                 counters.add(\.dramOverdrafts)
                 counters.add(\.dramPages)
@@ -122,10 +127,16 @@ extension LiveArena {
         }
     }
 
+    enum ReclaimOutcome { case reclaimed, lowerTiersFull, allBusy }
+
     /// CLOCK over the arena with sampling as the reference bit: a DRAM page whose mapping was
     /// zapped and not touched since is the victim; a DRAM page not yet zapped is zapped (its
-    /// second chance) and passed over. Cold-hinted pages get no second chance. Pages whose stripe is busy are skipped, never waited for.
-    func reclaimOneVictim(avoiding stripe: Int) -> Bool {
+    /// second chance) and passed over. Cold-hinted pages get no second chance. Pages whose stripe
+    /// is busy are skipped, never waited for. The first victim that no lower tier can take ends
+    /// the search (`.lowerTiersFull`): every other would fail the same way, each at the cost of
+    /// a zap and a read.
+    func reclaimOneVictim(avoiding stripe: Int) -> ReclaimOutcome {
+        guard lowerTiersHaveRoom else { return .lowerTiersFull }
         for _ in 0..<(2 * pageCount) {
             let page = counters.advanceClockHand(pageCount: pageCount)
             let candidate = locks.stripe(of: page)
@@ -133,13 +144,24 @@ extension LiveArena {
             defer { locks.unlock(candidate) }
             guard states[page].location == .dram else { continue }
             if states[page].isSampled || states[page].isColdHint {
-                if (try? demoteLocked(page, target: .automatic, reason: .directReclaim)) != nil { return true }
+                do {
+                    _ = try demoteLocked(page, target: .automatic, reason: .directReclaim)
+                    return .reclaimed
+                } catch .lowerTiersFull {
+                    return .lowerTiersFull
+                } catch {
+                    continue
+                }
             } else if (try? zap(page)) != nil {
                 states[page].isSampled = true
             }
         }
-        return false
+        return .allBusy
     }
+
+    /// Whether some lower tier may take a page now (a zero page needs none, but finding one
+    /// costs a read per candidate, so a full set of tiers is taken as full).
+    var lowerTiersHaveRoom: Bool { (pmem?.hasRoom ?? false) || (pool?.hasRoom ?? false) }
 
     /// Stores a page's bytes in the best lower tier for `target`, falling back to the other.
     private func storeBelowDRAM(_ source: UnsafeRawPointer, target: DemotionTarget) -> PageState? {

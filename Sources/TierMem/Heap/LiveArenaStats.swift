@@ -14,6 +14,8 @@ public struct LiveArenaStats: Sendable, CustomStringConvertible {
     public var pmemIsPersistentMemory: Bool?
     public var compressedPages: Int
     public var compressedCapacityPages: Int
+    /// Pages the tiers were sized for and cannot hold (`LiveArena.unbackedPages`).
+    public var unbackedPages: Int
     /// Bytes of compressed data, of the slots holding it, and of the chunks the pool took.
     public var compressedBytes: Int
     public var compressedSlotBytes: Int
@@ -64,6 +66,9 @@ public struct LiveArenaStats: Sendable, CustomStringConvertible {
                     + "(ratio \(String(format: "%.2f", compressionRatio)), pool \(ByteCount(UInt64(poolBytes))), zstd \(zstdPages), "
                     + "\(poolRelocations) moved by compaction)")
         }
+        if unbackedPages > 0 {
+            lines.append("unbacked: \(unbackedPages) pages the tiers were sized for cannot be held (a PMEM file system out of space, or no memory for the pool)")
+        }
         lines.append("faults: \(missingFaults) missing, \(minorFaults) minor; first touches \(firstTouches)")
         lines.append("sampled: \(sampled) pages in \(sampleZaps) madvise calls")
         lines.append(String(format: "page-ins from lower tiers: %.1f ms resolving them", Double(pageInNanoseconds) / 1e6))
@@ -85,6 +90,7 @@ extension LiveArena {
             pmemPages: pmem?.storedPageCount ?? 0, pmemCapacityPages: pmem?.capacityPages ?? 0,
             pmemIsPersistentMemory: pmem?.isPersistentMemory,
             compressedPages: poolUsage.storedPages, compressedCapacityPages: pool?.capacityPages ?? 0,
+            unbackedPages: unbackedPages,
             compressedBytes: poolUsage.compressedBytes, compressedSlotBytes: poolUsage.slotBytes,
             poolBytes: poolUsage.poolBytes,
             missingFaults: values.missingFaults, minorFaults: values.minorFaults, firstTouches: values.firstTouches,

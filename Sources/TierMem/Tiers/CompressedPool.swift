@@ -42,6 +42,9 @@ final class CompressedPool: @unchecked Sendable {
     private var classes: [SizeClass]
     private let lock = PosixMutex()
     private var storedPages = 0
+    /// Pages of `capacityPages` the system had no memory for: a chunk could not be had with this
+    /// many pages stored, and from then on the pool counts as full there (as `PmemStore` does).
+    private var shortfall = 0
     private var compressedBytes = 0
     private var slotBytes = 0
     private var chunksHeld = 0
@@ -87,13 +90,32 @@ final class CompressedPool: @unchecked Sendable {
         return Usage(storedPages: storedPages, compressedBytes: compressedBytes, slotBytes: slotBytes, poolBytes: chunksHeld * Self.chunkBytes)
     }
 
+    /// Pages the pool was sized for and cannot hold (0 until a chunk could not be had).
+    var shortfallPages: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return shortfall
+    }
+
+    /// Whether a `store` may succeed now.
+    var hasRoom: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return storedPages < capacityPages - shortfall
+    }
+
     /// Copies `bytes` (`codec`-encoded, at most a page) into a new slot. Nil when the pool
     /// already holds `capacityPages` pages or the system has no memory for a new chunk.
     func store(_ bytes: UnsafeRawBufferPointer, codec: StoredCodec) -> Handle? {
         precondition(bytes.count > 0 && bytes.count <= pageSize, "a stored page is 1...\(pageSize) bytes, not \(bytes.count)")
         let classIndex = (bytes.count + Self.classStep - 1) / Self.classStep - 1
         lock.lock()
-        guard storedPages < capacityPages, let slot = takeSlot(classIndex, below: Int.max) else {
+        guard storedPages < capacityPages - shortfall else {
+            lock.unlock()
+            return nil
+        }
+        guard let slot = takeSlot(classIndex, below: Int.max) else {
+            shortfall = max(shortfall, capacityPages - storedPages)
             lock.unlock()
             return nil
         }

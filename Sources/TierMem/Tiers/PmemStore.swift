@@ -19,6 +19,10 @@ final class PmemStore: @unchecked Sendable {
     private let kind: memkind_t
     private let lock = PosixMutex()
     private var storedPages = 0
+    /// Pages of `capacityPages` the file system could not give: memkind failed to grow its file
+    /// (ENOSPC on a full mount) with this many pages stored. From then on the tier counts as full
+    /// at that many pages, at once, instead of being asked (and failing, expensively) per page.
+    private var shortfall = 0
     /// Whether libpmem finds the kind's memory to be real persistent memory (`pmem_is_pmem`):
     /// true on a DAX mount, false on an ordinary file system such as the default temp directory.
     let isPersistentMemory: Bool
@@ -67,11 +71,25 @@ final class PmemStore: @unchecked Sendable {
         return storedPages
     }
 
-    /// Copies a page into a new PMEM block; nil when the tier is full (capacity, or memkind's
-    /// ENOSPC).
+    /// Pages the tier was sized for and cannot hold (0 until memkind first fails for space).
+    var shortfallPages: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return shortfall
+    }
+
+    /// Whether a `store` may succeed now.
+    var hasRoom: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return storedPages < capacityPages - shortfall
+    }
+
+    /// Copies a page into a new PMEM block; nil when the tier is full (its capacity, or the
+    /// space its file system turned out to have).
     func store(_ page: UnsafeRawPointer) -> UnsafeMutableRawPointer? {
         lock.lock()
-        guard storedPages < capacityPages else {
+        guard storedPages < capacityPages - shortfall else {
             lock.unlock()
             return nil
         }
@@ -81,6 +99,7 @@ final class PmemStore: @unchecked Sendable {
         guard memkind_posix_memalign(kind, &block, pageSize, pageSize) == 0, let block else {
             lock.lock()
             storedPages -= 1
+            shortfall = max(shortfall, capacityPages - storedPages)
             lock.unlock()
             return nil
         }
