@@ -27,10 +27,18 @@ static int installed;
 // action (for a fault, returning re-executes the access, which faults again and terminates;
 // a SIGBUS sent by kill(2) is raised again and terminates once this handler returns).
 static void chain(int signal, siginfo_t *info, void *ucontext) {
+    // A bus error not ours is fatal unless the handler before ours deals with it: let whatever
+    // reports it read the heap without faulting, and guard the heap again if the process goes on.
+    ctl_fatal_guard_release_all();
     if (previous.sa_flags & SA_SIGINFO) {
-        if (previous.sa_sigaction) { previous.sa_sigaction(signal, info, ucontext); return; }
+        if (previous.sa_sigaction) {
+            previous.sa_sigaction(signal, info, ucontext);
+            ctl_fatal_guard_restore_all();
+            return;
+        }
     } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
         previous.sa_handler(signal);
+        ctl_fatal_guard_restore_all();
         return;
     }
     struct sigaction fallback;

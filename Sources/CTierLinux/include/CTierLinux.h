@@ -93,6 +93,25 @@ int ctl_sigbus_register(void *start, uint64_t length, ctl_fault_resolver resolve
 /// Stops routing SIGBUS for the range that starts at `start`.
 void ctl_sigbus_unregister(void *start);
 
+// ---- The fatal-signal guard (fatalguard.c) ----
+// A dying process's backtracer reads heap pages while every other thread is suspended; a page
+// not in DRAM would wait forever for its fault. Why C: the handler must run in signal context,
+// unregister with ioctl, and chain to the handler installed before it.
+
+/// Guards [start, start + length), registered with userfaultfd `fd` for MISSING and MINOR faults:
+/// on SIGILL, SIGTRAP, SIGABRT, SIGFPE or SIGSEGV the range is unregistered before the signal
+/// goes on to the handler installed before (re-registered if that handler returns). Installs the
+/// handlers on first use. Returns 0, or -1 with errno set (ENOSPC: CTL_SIGBUS_MAX_RANGES in use).
+int ctl_fatal_guard_add(int fd, void *start, uint64_t length);
+
+/// Stops guarding the range that starts at `start` (before its userfaultfd is closed).
+void ctl_fatal_guard_remove(void *start);
+
+/// Unregisters every guarded range now: for a signal handler about to pass on a fatal signal.
+void ctl_fatal_guard_release_all(void);
+/// Registers them again: the handler passed to dealt with the signal and the process goes on.
+void ctl_fatal_guard_restore_all(void);
+
 // ---- Atomics on plain memory (allocator metadata) ----
 // Why: Swift's Synchronization.Atomic lives in a stored property; the allocator's bitmaps are
 // one side table allocated by the million, so it needs atomics on a raw pointer.

@@ -149,6 +149,12 @@ public final class LiveArena: @unchecked Sendable {
         zeroPage.initializeMemory(as: UInt8.self, repeating: 0, count: pageSize)
         counters.dramCapacity = counts.dram
 
+        if let userfaultfd {
+            // A trap or crash must not hang on a heap page while its report is written.
+            guard ctl_fatal_guard_add(userfaultfd.descriptor, mapping.userView, UInt64(mapping.byteCount)) == 0 else {
+                throw LiveArenaError.system(SystemError("guarding the arena against hangs on fatal signals"))
+            }
+        }
         if userfaultfd != nil, faultHandling == .faultingThread {
             // The SIGBUS handler resolves faults in this range on the thread that touched it.
             let registered = ctl_sigbus_register(mapping.userView, UInt64(mapping.byteCount), { context, address in
@@ -166,6 +172,7 @@ public final class LiveArena: @unchecked Sendable {
     }
 
     deinit {
+        if userfaultfd != nil { ctl_fatal_guard_remove(mapping.userView) }
         faultService?.stop()
         if faultHandling == .faultingThread, userfaultfd != nil { ctl_sigbus_unregister(mapping.userView) }
         // Give lower-tier storage back (the memfd and its pages go with the mapping).
@@ -186,6 +193,10 @@ public final class LiveArena: @unchecked Sendable {
         try checkRange(page)
         return locks.withLock(page: page) { Self.publicLocation(states[page]) }
     }
+
+    /// Pages the tiers were sized for and cannot hold: a PMEM file system out of space, or no
+    /// memory for the compressed pool's chunks. The allocator hands out that many fewer pages.
+    public var unbackedPages: Int { (pmem?.shortfallPages ?? 0) + (pool?.shortfallPages ?? 0) }
 
     /// Whether libpmem reports the PMEM tier's memory as real persistent memory (nil: no PMEM tier).
     public var pmemIsPersistentMemory: Bool? { pmem?.isPersistentMemory }
@@ -306,6 +317,7 @@ public final class LiveArena: @unchecked Sendable {
         guard mode != .dramOnly else { return }
         let stats = stats()
         let lowerFree = (stats.pmemCapacityPages - stats.pmemPages) + (stats.compressedCapacityPages - stats.compressedPages)
+            - stats.unbackedPages
         let needed = max(1, stats.dramPages - lowerFree)
         guard pages >= needed else {
             throw LiveArenaError.configuration(
@@ -314,7 +326,9 @@ public final class LiveArena: @unchecked Sendable {
         counters.dramCapacity = pages
         var idleRounds = 0
         while counters.snapshot.dramPages > pages {
-            if reclaimOneVictim(avoiding: -1) { continue }
+            let outcome = reclaimOneVictim(avoiding: -1)
+            if outcome == .reclaimed { continue }
+            if outcome == .lowerTiersFull { break }
             idleRounds += 1
             if idleRounds > 1000 { break }  // every DRAM page busy for long: page-ins will demote the rest
             sched_yield()
