@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "TierMemModel"),
         // Rounding (`Double.rounded`) needs libm, which nothing else links into a bare executable.
         .target(name: "TierMemCore", dependencies: ["TierMemModel"], linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "TierMemTrace", dependencies: ["TierMemCore", "CCRC32C"]),
+        .target(name: "TierMemTrace", dependencies: ["TierMemCore", "TierMemModel", "CCRC32C"]),
         .target(name: "TierMemSim", dependencies: ["TierMemCore", "TierMemTrace", "TierMemModel"]),
         .target(
             name: "TierMem",

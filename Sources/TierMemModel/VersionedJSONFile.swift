@@ -19,7 +19,7 @@ public enum VersionedJSONFile {
 
     /// Writes under a temporary name and renames into place: never a half-written file.
     public static func write<T: Encodable>(_ value: T, to path: String) throws {
-        try encoded(value).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try OutputFile.write(encoded(value), to: path)
     }
 
     public static func read(path: String) throws(Problem) -> Data {

@@ -1,5 +1,6 @@
 import Foundation
 import TierMemCore
+import TierMemModel
 
 /// A replay report as one self-contained HTML page (`HTMLPage`): inline CSS and SVG charts.
 public struct HTMLReport {
@@ -13,7 +14,7 @@ public struct HTMLReport {
     }
 
     public func write(to path: String) throws {
-        try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try OutputFile.write(Data(html.utf8), to: path)
     }
 
     public var html: String {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TierMem
 import TierMemCore
+import TierMemModel
 
 struct CalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,13 +25,14 @@ struct CalibrateCommand: ParsableCommand {
     var corpusFiles: [String] = []
 
     func run() throws {
+        try OutputFile.checkWritable(out)  // before the 5-20 s of measuring, not after
         let corpus = try PageCorpus(files: corpusFiles.isEmpty ? PageCorpus.defaultFiles : corpusFiles)
         let (model, notes) = try CostCalibration.run(settings: quick ? .quick : .init(), corpus: corpus) { step in
             FileHandle.standardError.write("calibrate: \(step)\n".data(using: .utf8)!)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(model).write(to: URL(fileURLWithPath: out), options: .atomic)
+        try OutputFile.write(encoder.encode(model), to: out)
         // Read it back as replay will, so a file we cannot load is never left behind silently.
         _ = try CostModel.load(path: out)
         print("cost model written to \(out)")

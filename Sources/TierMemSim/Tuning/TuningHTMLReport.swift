@@ -1,5 +1,6 @@
 import Foundation
 import TierMemCore
+import TierMemModel
 
 /// `tiermem tune --report FILE.html`: the best settings against the defaults, the leaders, the
 /// held-out check and the Pareto view (DRAM saved against modelled slowdown) as one
@@ -42,7 +43,7 @@ public struct TuningHTMLReport {
     }
 
     public func write(to path: String) throws {
-        try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try OutputFile.write(Data(html.utf8), to: path)
     }
 
     public var html: String {

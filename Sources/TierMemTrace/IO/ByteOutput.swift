@@ -1,53 +1,36 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TierMemModel
 
 /// A buffered output file, or standard output.
 ///
-/// A file is written under a temporary name beside its destination and renamed into place by
-/// `commit()`, so a reader never sees a half-written trace and an interrupted run leaves the old
-/// file (if any) untouched. The C functions underneath are `open`, `write`, `fsync`, `rename`.
+/// A file is an `OutputFile`: written under a temporary name beside its destination and renamed
+/// into place by `commit()`, so a reader never sees a half-written trace and an interrupted run
+/// leaves the old file (if any) untouched.
 public final class ByteOutput {
     /// The destination path, or `<stdout>`.
     public let name: String
-    public private(set) var bytesWritten: UInt64 = 0
-    private let fd: CInt
-    private let temporaryPath: String?
+    public var bytesWritten: UInt64 { flushed }
+    private let file: OutputFile?
+    private var flushed: UInt64 = 0
     private var buffer: [UInt8] = []
-    private var committed = false
     private static let flushThreshold = 1 << 20
 
     /// Creates `path` (mode 0644) for writing; `-` means standard output.
-    public convenience init(path: String) throws {
+    public init(path: String) throws {
         if path == "-" {
-            self.init(standardOutput: ())
-            return
+            name = "<stdout>"
+            file = nil
+        } else {
+            name = path
+            file = try OutputFile(path: path)
         }
-        let temporary = path + ".partial-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw TraceError(file: path, reason: "cannot create: \(String(cString: strerror(errno)))")
-        }
-        self.init(name: path, fd: fd, temporaryPath: temporary)
-    }
-
-    public convenience init(standardOutput: Void) {
-        self.init(name: "<stdout>", fd: STDOUT_FILENO, temporaryPath: nil)
-    }
-
-    private init(name: String, fd: CInt, temporaryPath: String?) {
-        self.name = name
-        self.fd = fd
-        self.temporaryPath = temporaryPath
         buffer.reserveCapacity(Self.flushThreshold * 2)
     }
 
-    deinit {
-        // Not committed: an error or an abandoned write. Leave no partial file behind.
-        if let temporaryPath, !committed {
-            close(fd)
-            unlink(temporaryPath)
-        }
+    public convenience init(standardOutput: Void) {
+        try! self.init(path: "-")  // standard output opens nothing, so it cannot fail
     }
 
     public func write(_ bytes: [UInt8]) throws {
@@ -62,40 +45,32 @@ public final class ByteOutput {
 
     /// Hands the buffered bytes to the kernel.
     public func flush() throws {
-        var failure: Int32 = 0
-        buffer.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                done += n
+        try buffer.withUnsafeBytes { raw in
+            if let file {
+                try file.write(raw)
+            } else {
+                try Self.writeStandardOutput(raw, after: flushed)
             }
         }
-        guard failure == 0 else {
-            throw TraceError(file: name, position: .byte(bytesWritten),
-                             reason: "write failed: \(String(cString: strerror(failure)))")
-        }
-        bytesWritten += UInt64(buffer.count)
+        flushed += UInt64(buffer.count)
         buffer.removeAll(keepingCapacity: true)
     }
 
     /// Flushes, syncs and moves the file into place. Standard output is only flushed.
     public func commit() throws {
         try flush()
-        guard let temporaryPath, !committed else { return }
-        if fsync(fd) != 0 && errno != EINVAL {
-            throw TraceError(file: name, reason: "fsync failed: \(String(cString: strerror(errno)))")
-        }
-        close(fd)
-        committed = true
-        if rename(temporaryPath, name) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(temporaryPath)
-            throw TraceError(file: name, reason: "cannot move the finished file into place: \(reason)")
+        try file?.commit()
+    }
+
+    private static func writeStandardOutput(_ bytes: UnsafeRawBufferPointer, after offset: UInt64) throws {
+        var done = 0
+        while done < bytes.count {
+            let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + done, bytes.count - done)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw OutputFileError(path: "<stdout>", reason: "write failed after \(offset + UInt64(done)) bytes: \(String(cString: strerror(errno)))")
+            }
+            done += written
         }
     }
 }

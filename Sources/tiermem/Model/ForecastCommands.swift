@@ -106,6 +106,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFile.checkWritable(out)  // before training, not after
         var settings = try settings()
         let spec = try TierSpec(parsing: tiers)
         let series = try traces.map { try pressureWindows($0, read: read, tiers: spec, windowAccesses: window) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TierMemModel
 import Foundation
 import TierMemCore
 import TierMemSim
@@ -30,6 +31,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let report { try OutputFile.checkWritable(report) }  // before the replays, not after
         let settings = try replay.settings(policy: policy)
         // A report replays every policy, Belady included: profile once, with next use, for all.
         let profile = report == nil ? nil : try profileFile(trace, read: read, withNextUse: true)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TierMemModel
 import Foundation
 import TierMemCore
 import TierMemSim
@@ -81,6 +82,9 @@ struct TuneCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Before the search, not after it.
+        try OutputFile.checkWritable(out)
+        if let report { try OutputFile.checkWritable(report) }
         let space = try makeSpace()
         let base = try baseSettings()
         var options = TuningSearch.Options()
