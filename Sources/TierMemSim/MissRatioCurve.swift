@@ -24,16 +24,22 @@ public struct MissRatioCurve: Sendable {
 
     /// The exact curve of `source`'s page accesses (reads and writes; frees are ignored, as an
     /// LRU cache of pages would).
-    public static func exact(_ source: any TraceEventSource, progress: (UInt64) -> Void = { _ in }) throws -> MissRatioCurve {
+    public static func exact(_ source: any TraceEventSource, limit: FootprintLimit = FootprintLimit(),
+                             progress: (UInt64) -> Void = { _ in }) throws -> MissRatioCurve {
         var analyzer = ReuseDistanceAnalyzer(exact: true)
         var accesses: UInt64 = 0
+        var records: UInt64 = 0
         let shift = source.header.pageShift
         try source.forEachBatch { batch in
-            for event in batch where event.operation.isAccess {
+            for event in batch {
+                records += 1
+                guard event.operation.isAccess else { continue }
+                try limit.checkRecord(pages: event.pageCount(pageShift: shift), record: records, header: source.header)
                 for page in event.pages(pageShift: shift) {
                     analyzer.record(page: page)
                     accesses += 1
                 }
+                try limit.checkTotal(distinctPages: analyzer.distinctPages, record: records, header: source.header)
             }
             progress(accesses)
         }

@@ -20,7 +20,7 @@ public struct TraceProfile: Sendable {
     public var nextUse: [UInt32]?
 
     /// Reads `source` to the end. With `withNextUse`, also computes `nextUse`.
-    public static func measure(_ source: any TraceEventSource, withNextUse: Bool,
+    public static func measure(_ source: any TraceEventSource, withNextUse: Bool, limit: FootprintLimit = FootprintLimit(),
                                progress: (UInt64) -> Void = { _ in }) throws -> TraceProfile {
         var profile = TraceProfile(header: source.header)
         var index = PageIndex()
@@ -28,7 +28,9 @@ public struct TraceProfile: Sendable {
         let shift = source.header.pageShift
         var lowest = UInt64.max, highest = UInt64.min
         try source.forEachBatch { batch in
-            for event in batch where event.operation.isAccess {
+            for (offset, event) in batch.enumerated() where event.operation.isAccess {
+                let record = profile.events + UInt64(offset) + 1
+                try limit.checkRecord(pages: event.pageCount(pageShift: shift), record: record, header: profile.header)
                 for page in event.pages(pageShift: shift) {
                     lowest = min(lowest, page)
                     highest = max(highest, page)
@@ -37,6 +39,7 @@ public struct TraceProfile: Sendable {
                     if withNextUse { ids.append(id) }
                     profile.pageAccesses += 1
                 }
+                try limit.checkTotal(distinctPages: index.count, record: record, header: profile.header)
             }
             profile.events += UInt64(batch.count)
             progress(profile.events)

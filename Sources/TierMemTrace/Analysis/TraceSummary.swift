@@ -18,13 +18,15 @@ public struct TraceSummary: Sendable {
     public var footprintBytes: UInt64 { UInt64(distinctPages) * UInt64(header.pageSize) }
 
     /// Reads `source` to the end. `progress` is called after each batch with the records so far.
-    public static func measure(_ source: some TraceEventSource, progress: (UInt64) -> Void = { _ in }) throws -> TraceSummary {
+    public static func measure(_ source: some TraceEventSource, limit: FootprintLimit = FootprintLimit(),
+                               progress: (UInt64) -> Void = { _ in }) throws -> TraceSummary {
         var summary = TraceSummary(header: source.header)
         var analyzer = ReuseDistanceAnalyzer()
         let shift = source.header.pageShift
         var previousTime: UInt64?
         try source.forEachBatch { batch in
             for event in batch {
+                defer { summary.records += 1 }
                 summary.operations[event.operation, default: 0] += 1
                 if summary.firstTime == nil { summary.firstTime = event.time }
                 if let previousTime, event.time < previousTime { summary.timeReversals += 1 }
@@ -32,12 +34,14 @@ public struct TraceSummary: Sendable {
                 summary.lastTime = max(summary.lastTime, event.time)
                 guard event.operation.isAccess else { continue }
                 summary.bytesAccessed += UInt64(event.size)
+                let record = summary.records + 1
+                try limit.checkRecord(pages: event.pageCount(pageShift: shift), record: record, header: summary.header)
                 for page in event.pages(pageShift: shift) {
                     analyzer.record(page: page)
                     summary.pageAccesses += 1
                 }
+                try limit.checkTotal(distinctPages: analyzer.distinctPages, record: record, header: summary.header)
             }
-            summary.records += UInt64(batch.count)
             progress(summary.records)
         }
         summary.distinctPages = analyzer.distinctPages

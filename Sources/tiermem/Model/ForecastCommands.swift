@@ -9,7 +9,7 @@ func pressureWindows(_ path: String, read: TraceInputOptions, tiers: TierSpec, w
     var settings = ReplaySettings(tiers: tiers, policy: LRUPolicy.name)
     settings.timelinePoints = 1
     let recorder = PressureWindowRecorder(windowAccesses: windowAccesses)
-    let profile = try TraceProfile.measure(read.open(path), withNextUse: false)
+    let profile = try TraceProfile.measure(read.open(path), withNextUse: false, limit: read.footprintLimit(path))
     let bar = ProgressBar("windows of \(path)")
     defer { bar.finish() }
     _ = try PolicyCatalog.replay(source: read.open(path), profile: profile, name: path, settings: settings, windows: recorder) { bar.update(records: $0) }

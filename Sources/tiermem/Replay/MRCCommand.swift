@@ -39,7 +39,7 @@ struct MRCCommand: ParsableCommand {
         let bar = ProgressBar(sample == nil ? "stack distances" : "sampled stack distances")
         let source = try read.open(trace)
         let curve = try sample.map { try MissRatioCurve.sampled(source, rate: $0) { bar.update(records: $0) } }
-            ?? MissRatioCurve.exact(source) { bar.update(records: $0) }
+            ?? MissRatioCurve.exact(source, limit: read.footprintLimit(trace)) { bar.update(records: $0) }
         bar.finish()
         let pageSize = Int(source.header.pageSize)
         if csv {
@@ -56,7 +56,7 @@ struct MRCCommand: ParsableCommand {
         }
         print(Format.table(rows))
         if check, let rate = sample {
-            let exact = try MissRatioCurve.exact(read.open(trace))
+            let exact = try MissRatioCurve.exact(read.open(trace), limit: read.footprintLimit(trace))
             let all = curve.error(against: exact)
             let resolvable = curve.error(against: exact, from: Int((10 / rate).rounded(.up)))
             print(String(format: "\nerror against the exact curve: mean %.4f, max %.4f over all sizes; max %.4f from %d pages (10 sampled pages) up",

@@ -106,7 +106,13 @@ func profileFile(_ path: String, read: TraceInputOptions, withNextUse: Bool) thr
     let bar = ProgressBar("profiling \(path)")
     defer { bar.finish() }
     let source = try read.open(path)
-    return try TraceProfile.measure(source, withNextUse: withNextUse) { bar.update(records: $0, source: source) }
+    let profile = try TraceProfile.measure(source, withNextUse: withNextUse, limit: read.footprintLimit(path)) {
+        bar.update(records: $0, source: source)
+    }
+    guard profile.pageAccesses > 0 else {
+        throw TraceError(file: path, reason: "the trace is empty: it has \(profile.events) records and no reads or writes to replay")
+    }
+    return profile
 }
 
 /// Profiles (unless given a profile that serves) and replays a trace file with one policy.

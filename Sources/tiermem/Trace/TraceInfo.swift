@@ -22,7 +22,7 @@ struct TraceInfo: ParsableCommand {
     func run() throws {
         let source = try read.open(input)
         let progress = ProgressBar("reading \(input)")
-        let summary = try TraceSummary.measure(source) { progress.update(records: $0, source: source) }
+        let summary = try TraceSummary.measure(source, limit: read.footprintLimit(input)) { progress.update(records: $0, source: source) }
         progress.finish()
         print(json ? try TraceSummaryReport.json(summary, name: input) : TraceSummaryReport.text(summary, name: input))
     }

@@ -18,6 +18,9 @@ struct TraceInputOptions: ParsableArguments {
     @Flag(help: "Lackey: skip lines that are not Lackey records (program output) and count them.")
     var skipBadLines = false
 
+    @Option(help: "Most distinct pages an analysis of the trace may index (about 32 bytes of memory each); a trace that claims more is refused before the memory is taken.")
+    var maxPages: Int = FootprintLimit.defaultMaxPages
+
     func validate() throws {
         if let format {
             guard let parsed = TraceFormat(rawValue: format), parsed.canRead else {
@@ -27,6 +30,7 @@ struct TraceInputOptions: ParsableArguments {
         if let pageSize, let problem = TraceHeader.pageSizeProblem(UInt64(pageSize)) {
             throw ValidationError("--page-size: \(problem)")
         }
+        guard maxPages > 0 else { throw ValidationError("--max-pages: expected a number of pages above 0, got \(maxPages)") }
         guard ClockUnit(name: clock) != nil else {
             throw ValidationError("--clock: expected ticks or ns, got '\(clock)'")
         }
@@ -40,6 +44,9 @@ struct TraceInputOptions: ParsableArguments {
         options.lackey.skipBadLines = skipBadLines
         return options
     }
+
+    /// The footprint limit for analysing `path`.
+    func footprintLimit(_ path: String) -> FootprintLimit { FootprintLimit(maxPages: maxPages, file: path) }
 
     /// Opens `path`; a trace that records its own page size must agree with `--page-size`.
     func open(_ path: String) throws -> any TraceEventSource {
