@@ -116,6 +116,10 @@ public struct ModelFile: Codable, Equatable, Sendable {
         switch model.settings.learner {
         case "rls":
             guard let rls = model.rls else { throw fail("missing field 'rls' (settings.learner is rls)") }
+            guard rls.forgetting > 0 && rls.forgetting <= 1 else {
+                throw fail("field 'rls.forgetting': expected a factor above 0 and at most 1, found \(rls.forgetting)")
+            }
+            guard rls.ridge > 0 else { throw fail("field 'rls.ridge': expected a number above 0, found \(rls.ridge)") }
             guard rls.isConsistent, rls.features == n, rls.outputs == model.settings.horizon else {
                 throw fail("field 'rls': expected \(n) features × \(model.settings.horizon) outputs with an \(n)×\(n) covariance")
             }
@@ -123,6 +127,9 @@ public struct ModelFile: Codable, Equatable, Sendable {
             guard rls.isSymmetric else { throw fail("field 'rls': the covariance must be symmetric (entry [i][j] equal to [j][i])") }
         default:
             guard let nlms = model.nlms else { throw fail("missing field 'nlms' (settings.learner is nlms)") }
+            guard nlms.stepSize > 0 && nlms.stepSize < 2 else {
+                throw fail("field 'nlms.stepSize': expected a step above 0 and below 2, found \(nlms.stepSize)")
+            }
             guard nlms.isConsistent, nlms.features == n, nlms.outputs == model.settings.horizon else {
                 throw fail("field 'nlms': expected \(n) features × \(model.settings.horizon) outputs")
             }

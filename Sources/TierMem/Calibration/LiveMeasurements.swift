@@ -226,13 +226,13 @@ public enum LiveMeasurements {
             var template = Array("\(NSTemporaryDirectory())/tiermem-\(getpid())-chaseXXXXXX".utf8CString)
             guard mkdtemp(&template) != nil else { throw CalibrationError("mkdtemp for the PMEM latency probe failed") }
             directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            guard memkind_create_pmem(directory!, bytes + (64 << 20), &kind) == 0 else {
-                throw CalibrationError("memkind_create_pmem in \(directory!) failed")
-            }
         }
         defer {
             if let kind { memkind_destroy_kind(kind) }
-            if let directory { try? FileManager.default.removeItem(atPath: directory) }
+            if let directory { PmemStore.removeTree(directory) }
+        }
+        if let directory, memkind_create_pmem(directory, bytes + (64 << 20), &kind) != 0 {
+            throw CalibrationError("memkind_create_pmem in \(directory) failed")
         }
         guard let raw = kind.map({ memkind_malloc($0, bytes) }) ?? malloc(bytes) else {
             throw CalibrationError("cannot allocate \(bytes) bytes for the latency probe")

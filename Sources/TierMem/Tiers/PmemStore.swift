@@ -139,8 +139,10 @@ final class PmemStore: @unchecked Sendable {
     }
 
     /// Removes a PMEM directory; a failure is reported on stderr (the files would be left
-    /// behind, holding disk space) rather than thrown from a deinit.
-    private static func removeTree(_ path: String) {
+    /// behind, holding disk space) rather than thrown from a deinit. memkind's file was unlinked
+    /// at creation, so the directory is normally empty and one rmdir does it.
+    static func removeTree(_ path: String) {
+        if rmdir(path) == 0 || errno == ENOENT { return }
         do {
             try FileManager.default.removeItem(atPath: path)
         } catch {
