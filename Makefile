@@ -4,7 +4,7 @@
 SWIFT ?= swift
 TRACE ?= traces/kv-cache.tmt
 
-.PHONY: deps demo test example bench bench-heap fuzz traces model clean
+.PHONY: deps demo test example faults bench bench-heap fuzz traces model clean
 
 deps:
 	@scripts/install-deps.sh
@@ -16,6 +16,7 @@ demo: deps
 test: deps
 	$(SWIFT) test
 	$(MAKE) --no-print-directory example
+	$(MAKE) --no-print-directory faults
 
 # The C ABI: build libTierMemC.so, compile examples/kv_store.c against include/tiermem.h, run it.
 SWIFT_RUNTIME ?= $(shell dirname $$(dirname $$(command -v $(SWIFT))))/lib/swift/linux
@@ -25,6 +26,15 @@ example: deps
 	cc -std=c11 -Wall -Wextra -Werror -Iinclude examples/kv_store.c -o examples/build/kv_store \
 	  -L.build/debug -lTierMemC -Wl,-rpath,$(CURDIR)/.build/debug -Wl,-rpath,$(SWIFT_RUNTIME)
 	examples/build/kv_store
+
+# The fault-injection suite (Tests/faults): hostile sizes on every C ABI entry point, traps, PMEM
+# on a full tmpfs, a full pool, userfaultfd blocked by seccomp, kill -9, full and read-only file
+# systems under every output writer, signals during writes, hostile traces. Each case runs under
+# a watchdog; cases that mount need root and say so when skipped.
+faults: deps
+	$(SWIFT) build --product TierMemC
+	$(SWIFT) build --product tiermem
+	bash Tests/faults/run.sh
 
 # Release-built benchmarks: trace decode speed, bytes per record, Lackey ingest speed.
 bench: deps
