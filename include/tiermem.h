@@ -26,7 +26,8 @@ typedef struct tm_heap tm_heap;
 enum {
     TM_OK = 0,
     TM_EINVAL = 1,      /* a bad argument: a malformed tier specification, an overflowing size */
-    TM_ENOMEM = 2,      /* the heap (all its tiers) is full */
+    TM_ENOMEM = 2,      /* the heap (all its tiers) is full, or a tier's storage ran out (a PMEM
+                           file system out of space): the heap then takes no more than it holds */
     TM_EUNAVAILABLE = 3,/* userfaultfd is not permitted here; the message says how to enable it */
     TM_ESYSTEM = 4,     /* a system call failed; the message names it */
 };
@@ -50,13 +51,22 @@ typedef struct {
  * touches a heap page not in DRAM then fails with EFAULT); the default, "thread", uses a
  * handler thread and serves system calls too. */
 int tm_heap_create(const char *tiers, tm_heap **heap);
-/* Destroys a heap and everything allocated from it. */
+/* Destroys a heap and everything allocated from it. NULL is ignored; destroying a heap twice
+ * stops the program with a message. */
 void tm_heap_destroy(tm_heap *heap);
 
+/* Allocation. On failure these return NULL with errno set to ENOMEM (EINVAL for an unknown
+ * hint) and a message for tm_last_error(): the heap is full, count * size overflows, or the size
+ * is more than any heap holds (SIZE_MAX, say). Size 0 gives a unique minimal (16-byte) object.
+ * tm_realloc(heap, NULL, n) is tm_malloc(heap, n). tm_realloc(heap, p, 0) does not free p and
+ * return NULL, as glibc's realloc does: it returns a minimal object holding nothing of p (p itself
+ * when p is one already; else p is freed), which tm_free must free. When tm_realloc fails, p is
+ * left as it was. A NULL heap, a double free or a pointer from elsewhere stops the program. */
 void *tm_malloc(tm_heap *heap, size_t size);
 void *tm_malloc_hint(tm_heap *heap, size_t size, int hint);
 void *tm_calloc(tm_heap *heap, size_t count, size_t size);
 void *tm_realloc(tm_heap *heap, void *pointer, size_t size);
+/* Frees pointer; NULL is ignored. */
 void tm_free(tm_heap *heap, void *pointer);
 
 /* Fills *out; returns TM_OK. */

@@ -106,6 +106,14 @@ int main(void) {
     status = tm_heap_create("dram:64KiB;compressed:64KiB", NULL);
     CHECK(status == TM_EINVAL, "tm_heap_create(spec, NULL) returned %d, want TM_EINVAL", status);
 
+    /* tm_realloc(h, p, 0), as tiermem.h documents it: a minimal object, never NULL, that
+     * tm_free takes; the bytes of p are not kept. */
+    unsigned char *big = tm_malloc(h, 5000);
+    CHECK(big != NULL, "tm_malloc(5000): %s", tm_last_error());
+    unsigned char *shrunk = tm_realloc(h, big, 0);
+    CHECK(shrunk != NULL, "tm_realloc(p, 0) returned NULL: %s", tm_last_error());
+    if (shrunk) tm_free(h, shrunk);
+
     /* tm_free(h, NULL) does nothing; the heap still works after all of the above. */
     tm_free(h, NULL);
     CHECK(intact(live, live_size), "the live block changed");

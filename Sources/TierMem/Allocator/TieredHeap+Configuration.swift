@@ -16,9 +16,22 @@ extension TieredHeap {
     /// chooses who resolves faults (`thread`, the default, or `signal`). With `TIERMEM_PROFILE`
     /// naming a tuning profile, its daemon starts too.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TieredHeap {
-        var configuration = LiveArenaConfiguration(tiers: try TierSpec.fromEnvironment(environment) ?? MachineMemory.defaultTiers())
+        let fromVariable = try TierSpec.fromEnvironment(environment)
+        var configuration = LiveArenaConfiguration(tiers: fromVariable ?? MachineMemory.defaultTiers())
         configuration.faultHandling = try LiveArenaConfiguration.FaultHandling.fromEnvironment(environment)
-        let heap = try TieredHeap(configuration)
+        let heap: TieredHeap
+        do {
+            heap = try TieredHeap(configuration)
+        } catch let error as LiveArenaError where fromVariable != nil {
+            // A size the spec's grammar allows but the heap cannot take (`dram:0`), or a PMEM
+            // directory it cannot use: say which variable holds it.
+            let variable = "\(TierSpec.environmentVariable)='\(environment[TierSpec.environmentVariable] ?? "")'"
+            switch error {
+            case .configuration(let reason): throw LiveArenaError.configuration("\(variable): \(reason)")
+            case .pmem(let reason): throw LiveArenaError.pmem("\(variable): \(reason)")
+            default: throw error
+            }
+        }
         if let path = environment[TuningProfile.environmentVariable], !path.isEmpty {
             let profile: TuningProfile
             do { profile = try TuningProfile.load(path: path) } catch {

@@ -77,6 +77,8 @@ public enum TMTChunkCodec {
             repeat {
                 byte = UInt64(payload[i])
                 i &+= 1
+                // The 10th byte holds bit 63 only: more would be dropped, decoding another value.
+                if bitShift == 63 && byte & 0x7E != 0 { bad = true }
                 result |= (byte & 0x7F) << bitShift
                 bitShift &+= 7
             } while byte >= 0x80 && bitShift < 70
@@ -99,7 +101,7 @@ public enum TMTChunkCodec {
                 size = UInt32(truncatingIfNeeded: wide)
             }
             if bad || i > payloadLength {
-                return DecodeFailure(record: r, reason: bad ? "a varint is longer than 10 bytes" : "records run past the payload")
+                return DecodeFailure(record: r, reason: bad ? "a varint is longer than 10 bytes or overflows 64 bits" : "records run past the payload")
             }
             if units >= unitLimit {
                 return DecodeFailure(record: r, reason: "address 0x\(String(units << shift, radix: 16)) is at or above the 2^59 limit")

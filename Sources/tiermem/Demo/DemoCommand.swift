@@ -30,10 +30,10 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "The CSV trace to import (with --traces, inside the traces folder).")
     var sample = "kv-sample.csv"
 
-    @Option(help: "Keys in the store.")
+    @Option(parsing: .unconditional, help: "Keys in the store.")
     var keys = 40_000
 
-    @Option(help: "Operations per configuration.")
+    @Option(parsing: .unconditional, help: "Operations per configuration.")
     var operations = 2_000_000
 
     @Option(name: .customLong("warm-up"), help: "Untimed operations right before the timed run, so that it starts from the daemon's steady state.")
@@ -50,10 +50,10 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .customLong("archive-reads"), help: "Share of operations that read a random archive (cold) value.")
     var archiveReads = KeyValueWorkload.Settings().archiveReadShare
 
-    @Option(help: "Seed of the workload's random choices.")
+    @Option(parsing: .unconditional, help: "Seed of the workload's random choices.")
     var seed: UInt64 = 1
 
-    @Option(help: "Rounds: each loads every configuration afresh and runs them in turns; the table shows each configuration's median round by throughput.")
+    @Option(parsing: .unconditional, help: "Rounds: each loads every configuration afresh and runs them in turns; the table shows each configuration's median round by throughput.")
     var runs = 1
 
     // The workload only loads and stores (no system call reads or writes heap memory), the case

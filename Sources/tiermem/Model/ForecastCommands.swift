@@ -46,28 +46,28 @@ struct TrainCommand: ParsableCommand {
     @Option(name: [.short, .customLong("out")], help: "The model file to write, such as models/mine.json.")
     var out: String
 
-    @Option(help: "Window length in page accesses.")
+    @Option(parsing: .unconditional, help: "Window length in page accesses.")
     var window = 4_096
 
-    @Option(help: "Windows ahead to forecast.")
+    @Option(parsing: .unconditional, help: "Windows ahead to forecast.")
     var horizon = 5
 
-    @Option(help: "Share of each trace's windows held out for evaluation.")
+    @Option(parsing: .unconditional, help: "Share of each trace's windows held out for evaluation.")
     var heldOut = 0.2
 
     @Option(help: "Learner: rls or nlms.")
     var learner = "rls"
 
-    @Option(help: "RLS forgetting factor λ.")
+    @Option(parsing: .unconditional, help: "RLS forgetting factor λ.")
     var forgetting = 0.99
 
-    @Option(help: "RLS ridge start (larger: more regularised).")
+    @Option(parsing: .unconditional, help: "RLS ridge start (larger: more regularised).")
     var ridge = 0.01
 
     @Option(help: "A window whose training error exceeds this many times the running mean absolute error counts for less (robust to bursts; 0 = every window counts fully).")
     var errorClip = ForecasterSettings().errorClip
 
-    @Option(help: "Lagged windows per signal.")
+    @Option(parsing: .unconditional, help: "Lagged windows per signal.")
     var lags = 3
 
     @Option(help: ArgumentHelp("Period in windows of recurring demand (0 = none; auto = the one found in the training windows): how far the page-ins one period before each forecast window stood out from their level, beyond the noise, become features. At least --horizon + 2. Without it, none, and a period found is suggested.", valueName: "windows|auto"))

@@ -15,13 +15,13 @@ struct MRCCommand: ParsableCommand {
     @Argument(help: "The trace (tmt, csv or lackey).")
     var trace: String
 
-    @Option(help: "SHARDS sampling rate, such as 0.01; default: exact.")
+    @Option(parsing: .unconditional, help: "SHARDS sampling rate, such as 0.01; default: exact.")
     var sample: Double?
 
     @Flag(help: "With --sample: also compute the exact curve and print the error.")
     var check = false
 
-    @Option(help: "Sizes to print, evenly spaced from 0 to the footprint.")
+    @Option(parsing: .unconditional, help: "Sizes to print, evenly spaced from 0 to the footprint.")
     var points = 20
 
     @Flag(help: "Print every size as CSV (pages,miss_ratio).")

@@ -23,19 +23,19 @@ struct ReplayOptions: ParsableArguments {
     @Option(help: "Free-DRAM watermarks min,low,high as shares of DRAM (default 0.005,0.01,0.02; 0,0,0 = demand only).")
     var watermarks: String?
 
-    @Option(help: "Limit optional promotions to this many MB/s (0 = no limit).")
+    @Option(parsing: .unconditional, help: "Limit optional promotions to this many MB/s (0 = no limit).")
     var promoteRate: Double = 0
 
-    @Option(help: "A move back within this many milliseconds is a ping-pong.")
+    @Option(parsing: .unconditional, help: "A move back within this many milliseconds is a ping-pong.")
     var pingPongWindow: Double = 1_000
 
-    @Option(help: "Share of pages assumed to compress below 75% of a page (0 to 1).")
+    @Option(parsing: .unconditional, help: "Share of pages assumed to compress below 75% of a page (0 to 1).")
     var compressible: Double = 0.7
 
-    @Option(help: "Compressed size of a compressible page, as a share of the page.")
+    @Option(parsing: .unconditional, help: "Compressed size of a compressible page, as a share of the page.")
     var compressionRatio: Double = 0.35
 
-    @Option(help: "Threads the background reclaimer has.")
+    @Option(parsing: .unconditional, help: "Threads the background reclaimer has.")
     var reclaimThreads: Double = 1
 
     @Option(help: "A trained forecaster model file the predictive policy starts from (models/default.json).")

@@ -13,7 +13,7 @@ struct TraceCat: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Write here (.tmt or .csv by extension) instead of printing CSV.")
     var output: String?
 
-    @Option(help: "Print or keep at most this many events in all.")
+    @Option(parsing: .unconditional, help: "Print or keep at most this many events in all.")
     var maxRecords: UInt64?
 
     @OptionGroup var read: TraceInputOptions

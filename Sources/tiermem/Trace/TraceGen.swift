@@ -14,43 +14,43 @@ struct TraceGen: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Where to write (.tmt or .csv by extension; - for standard output as tmt).")
     var output: String
 
-    @Option(help: "Events to generate.")
+    @Option(parsing: .unconditional, help: "Events to generate.")
     var records = 1_000_000
 
     @Option(help: "Memory the workload touches: bytes with a unit, such as 64MiB.")
     var footprint = "64MiB"
 
-    @Option(help: "Seed of the random stream.")
+    @Option(parsing: .unconditional, help: "Seed of the random stream.")
     var seed: UInt64 = 1
 
-    @Option(help: "Page size in bytes.")
+    @Option(parsing: .unconditional, help: "Page size in bytes.")
     var pageSize: UInt32 = TraceHeader.defaultPageSize
 
-    @Option(help: "Share of accesses that are writes (0 to 1).")
+    @Option(parsing: .unconditional, help: "Share of accesses that are writes (0 to 1).")
     var writeFraction = 0.3
 
-    @Option(help: "zipf, kv: the exponent s.")
+    @Option(parsing: .unconditional, help: "zipf, kv: the exponent s.")
     var zipfS = 0.99
 
-    @Option(help: "phases: the hot set's share of the footprint.")
+    @Option(parsing: .unconditional, help: "phases: the hot set's share of the footprint.")
     var hotFraction = 0.1
 
-    @Option(help: "phases: the share of accesses the hot set takes.")
+    @Option(parsing: .unconditional, help: "phases: the share of accesses the hot set takes.")
     var hotShare = 0.9
 
-    @Option(help: "phases: events per phase.")
+    @Option(parsing: .unconditional, help: "phases: events per phase.")
     var phaseLength = 100_000
 
-    @Option(help: "periodic: events per period.")
+    @Option(parsing: .unconditional, help: "periodic: events per period.")
     var period = 200_000
 
-    @Option(help: "kv: events between scans.")
+    @Option(parsing: .unconditional, help: "kv: events between scans.")
     var scanEvery = 100_000
 
-    @Option(help: "kv: pages per scan.")
+    @Option(parsing: .unconditional, help: "kv: pages per scan.")
     var scanPages: UInt64 = 1_024
 
-    @Option(help: "kv: share of events that replace an entry (a free and an alloc).")
+    @Option(parsing: .unconditional, help: "kv: share of events that replace an entry (a free and an alloc).")
     var churn = 0.02
 
     func spec() throws -> WorkloadSpec {

@@ -17,10 +17,10 @@ struct TraceImport: ParsableCommand {
 
     @OptionGroup var read: TraceInputOptions
 
-    @Option(help: "Drop this many events from the start (for example a program's start-up).")
+    @Option(parsing: .unconditional, help: "Drop this many events from the start (for example a program's start-up).")
     var skipRecords: UInt64 = 0
 
-    @Option(help: "Keep at most this many events.")
+    @Option(parsing: .unconditional, help: "Keep at most this many events.")
     var maxRecords: UInt64?
 
     func validate() throws {

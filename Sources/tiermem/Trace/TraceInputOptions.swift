@@ -6,7 +6,7 @@ struct TraceInputOptions: ParsableArguments {
     @Option(help: "Input format: tmt, csv or lackey. Default: recognised from the content.")
     var format: String?
 
-    @Option(help: "Page size in bytes for formats that do not record it (Lackey, CSV; default 4096). A .tmt trace must match it.")
+    @Option(parsing: .unconditional, help: "Page size in bytes for formats that do not record it (Lackey, CSV; default 4096). A .tmt trace must match it.")
     var pageSize: UInt32?
 
     @Option(help: "Clock unit for CSV without a '# tiermem' line: ticks or ns.")
@@ -18,7 +18,7 @@ struct TraceInputOptions: ParsableArguments {
     @Flag(help: "Lackey: skip lines that are not Lackey records (program output) and count them.")
     var skipBadLines = false
 
-    @Option(help: "Most distinct pages an analysis of the trace may index (about 32 bytes of memory each); a trace that claims more is refused before the memory is taken.")
+    @Option(parsing: .unconditional, help: "Most distinct pages an analysis of the trace may index (about 32 bytes of memory each); a trace that claims more is refused before the memory is taken.")
     var maxPages: Int = FootprintLimit.defaultMaxPages
 
     func validate() throws {

@@ -34,10 +34,10 @@ struct TuneCommand: AsyncParsableCommand {
     @Option(name: .customLong("param"), help: "Narrow a parameter: NAME=LOW..HIGH or NAME=VALUE; repeat for more.")
     var params: [String] = []
 
-    @Option(help: "Random candidates at the first rung (the defaults are added).")
+    @Option(parsing: .unconditional, help: "Random candidates at the first rung (the defaults are added).")
     var candidates = 27
 
-    @Option(help: "Seed of the candidates.")
+    @Option(parsing: .unconditional, help: "Seed of the candidates.")
     var seed: UInt64 = 1
 
     @Option(help: "Replays at once (default: the cores).")
@@ -49,16 +49,16 @@ struct TuneCommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Traces to judge the result on, not tuned on.")
     var holdout: [String] = []
 
-    @Option(help: "Constraint: promotions at most this % of the working set per minute.")
+    @Option(parsing: .unconditional, help: "Constraint: promotions at most this % of the working set per minute.")
     var maxPromotionRate: Double?
 
-    @Option(help: "Constraint: migrations at most this many per million accesses.")
+    @Option(parsing: .unconditional, help: "Constraint: migrations at most this many per million accesses.")
     var maxMigrations: Double?
 
     @Option(name: .shortAndLong, help: "Where to write the profile.")
     var out = "tiermem-profile.json"
 
-    @Option(help: "Also run an exhaustive grid of this many points per parameter and compare it with successive halving at about a tenth of its replays.")
+    @Option(parsing: .unconditional, help: "Also run an exhaustive grid of this many points per parameter and compare it with successive halving at about a tenth of its replays.")
     var grid: Int?
 
     @Option(help: "A cost model JSON file, as for replay.")
