@@ -65,7 +65,7 @@ let package = Package(
 
         .testTarget(name: "TierMemModelTests", dependencies: ["TierMemModel"]),
         .testTarget(name: "TierMemCoreTests", dependencies: ["TierMemCore"]),
-        .testTarget(name: "TierMemTraceTests", dependencies: ["TierMemTrace", "TierMemCore", "TierMemFuzzing"]),
+        .testTarget(name: "TierMemTraceTests", dependencies: ["TierMemTrace", "TierMemCore", "TierMemModel", "TierMemFuzzing"]),
         .testTarget(name: "TierMemSimTests", dependencies: ["TierMemSim", "TierMemTrace", "TierMemCore", "TierMemModel"]),
         // Runs the built executable end to end (it is built alongside the tests).
         .testTarget(name: "tiermemTests", dependencies: ["tiermem"]),

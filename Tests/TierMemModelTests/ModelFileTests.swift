@@ -132,6 +132,26 @@ import Testing
             #expect("\(error)" == "old.json: field 'featureNames': feature 31 is 'page_ins[t-7]' where these settings make 'excess_page_ins[t-7]'; retrain the model with this build")
         }
         #expect(throws: ModelFileError.self) { try ModelFile.decode(Data("[1]".utf8), file: "m.json") }
+        #expect(try rejection { nested(&$0, "rls") { $0["forgetting"] = 7.0 } }
+            .contains("field 'rls.forgetting': expected a factor above 0 and at most 1, found 7.0"))
+        #expect(try rejection { $0["schemaVersion"] = "1" }.contains("field 'schemaVersion': expected a whole number, found the string \"1\""))
+        #expect(try rejection { nested(&$0, "settings") { $0["horizon"] = 1e30 } }.contains("field 'settings.horizon': 1e+30 does not fit a whole number"))
+    }
+
+    @Test("a model file that is not JSON says so and why, not 'not a JSON object'")
+    func brokenJSONIsNamed() throws {
+        let text = String(decoding: try trainedModel().json(), as: UTF8.self)
+        let truncated = Data(text.prefix(text.count / 2).utf8)
+        let withNaN = Data(text.replacingOccurrences(of: "\"horizon\" : 1", with: "\"horizon\" : NaN").utf8)
+        #expect(text.contains("\"horizon\" : 1"))
+        for broken in [truncated, withNaN] {
+            do {
+                _ = try ModelFile.decode(broken, file: "m.json")
+                Issue.record("broken JSON loaded")
+            } catch {
+                #expect("\(error)".hasPrefix("m.json: not valid JSON ("), "\(error)")
+            }
+        }
         #expect(throws: ModelFileError.self) { try ModelFile.load(path: "/nonexistent.json") }
     }
 }

@@ -199,6 +199,18 @@ struct TieredHeapTests {
         }
     }
 
+    @Test("sizes no heap holds throw out-of-memory instead of overflowing or trapping")
+    func hugeSizesThrow() throws {
+        let heap = try TieredHeap(tiers: "dram:64KiB;compressed:64KiB")
+        for size in [Int.max, Int.max - 4095, Int.max / 2 + 1, heap.arena.byteCount + 1] {
+            #expect(throws: TieredHeapError.self, "\(size) bytes") { try heap.allocate(byteCount: size) }
+            #expect(throws: TieredHeapError.self, "\(size) bytes") { try heap.allocate(byteCount: size, alignment: 1 << 20) }
+        }
+        let pointer = try heap.allocate(byteCount: 100)
+        #expect(throws: TieredHeapError.self) { try heap.reallocate(pointer, byteCount: Int.max) }
+        heap.deallocate(pointer)  // still the heap's, intact after the failed resize
+    }
+
     @Test("a double free stops the program with a message")
     func doubleFreeTraps() async {
         await #expect(processExitsWith: .failure) {

@@ -167,6 +167,14 @@ import Testing
             }
         }
         #expect(failure?.reason.contains("longer than 10 bytes") == true)
+        // Ten bytes whose last carries more than bit 63: the extra bits would be dropped.
+        payload = [UInt8](repeating: 0x80, count: 9) + [0x02] + [UInt8](repeating: 0, count: TMTFormat.decodePadding)
+        let overflow = payload.withUnsafeMutableBufferPointer { p in
+            out.withUnsafeMutableBufferPointer { o in
+                TMTChunkCodec.decode(payload: p.baseAddress!, payloadLength: 10, count: 1, addressShift: 0, into: o.baseAddress!)
+            }
+        }
+        #expect(overflow?.reason.contains("overflows 64 bits") == true)
         payload = [0x00, 0x00] + [UInt8](repeating: 0, count: TMTFormat.decodePadding)
         let leftover = payload.withUnsafeMutableBufferPointer { p in
             out.withUnsafeMutableBufferPointer { o in
