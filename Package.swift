@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "TierMem", targets: ["TierMem"]),
         // The C ABI (include/tiermem.h) as a shared library: libTierMemC.so.
         .library(name: "TierMemC", type: .dynamic, targets: ["TierMemC"]),
+        // The LD_PRELOAD allocator for unmodified programs: libtiermem-preload.so (docs/preload.md).
+        .library(name: "tiermem-preload", type: .dynamic, targets: ["TierMemPreload", "TierMemC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +48,9 @@ let package = Package(
             ]
         ),
         .target(name: "TierMemC", dependencies: ["TierMem", "TierMemCore"]),
+        // malloc, free and the rest over the C ABI, for LD_PRELOAD; C, so that it can run before
+        // and around the Swift runtime.
+        .target(name: "TierMemPreload", dependencies: ["CTierLinux"]),
         .executableTarget(
             name: "tiermem",
             dependencies: [

@@ -143,6 +143,39 @@ public func tm_free(_ handle: OpaquePointer?, _ pointer: UnsafeMutableRawPointer
     heap.deallocate(pointer)
 }
 
+@_cdecl("tm_malloc_usable_size")
+public func tm_malloc_usable_size(_ handle: OpaquePointer?, _ pointer: UnsafeMutableRawPointer?) -> UInt {
+    let heap = heap(handle, "tm_malloc_usable_size")
+    guard let pointer else { return 0 }
+    return UInt(heap.usableSize(pointer))
+}
+
+@_cdecl("tm_heap_bounds")
+public func tm_heap_bounds(_ handle: OpaquePointer?, _ start: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                           _ length: UnsafeMutablePointer<UInt>?) -> CInt {
+    let heap = heap(handle, "tm_heap_bounds")
+    guard let start, let length else { return fail(statusInvalid, "tm_heap_bounds: an output argument is NULL") }
+    start.pointee = heap.arena.baseAddress
+    length.pointee = UInt(heap.arena.byteCount)
+    return statusOK
+}
+
+@_cdecl("tm_heap_start_daemon")
+public func tm_heap_start_daemon(_ handle: OpaquePointer?, _ policy: UnsafePointer<CChar>?) -> CInt {
+    let heap = heap(handle, "tm_heap_start_daemon")
+    guard let policy else { return fail(statusInvalid, "tm_heap_start_daemon: the policy is NULL") }
+    let name = String(cString: policy)
+    guard let type = PolicyRegistry.policy(named: name) else {
+        return fail(statusInvalid, "tm_heap_start_daemon: unknown policy '\(name)'; expected one of \(PolicyRegistry.names.joined(separator: ", "))")
+    }
+    do {
+        try heap.startDaemon(type)
+        return statusOK
+    } catch {
+        return status(of: error)
+    }
+}
+
 @_cdecl("tm_stats")
 public func tm_stats(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<UInt64>?) -> CInt {
     let heap = heap(handle, "tm_stats")

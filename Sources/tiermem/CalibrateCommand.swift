@@ -26,6 +26,12 @@ struct CalibrateCommand: ParsableCommand {
 
     func run() throws {
         try OutputFile.checkWritable(out)  // before the 5-20 s of measuring, not after
+        // The fault measurements need full userfaultfd (kernel-mode faults too): say so now,
+        // not after the measurements that do not.
+        let probe = UserfaultfdProbe.run()
+        guard probe.mode == .full else {
+            throw ValidationError("calibrate needs full userfaultfd; this process has \(probe.mode): \(probe.advice)")
+        }
         let corpus = try PageCorpus(files: corpusFiles.isEmpty ? PageCorpus.defaultFiles : corpusFiles)
         let (model, notes) = try CostCalibration.run(settings: quick ? .quick : .init(), corpus: corpus) { step in
             FileHandle.standardError.write("calibrate: \(step)\n".data(using: .utf8)!)

@@ -7,7 +7,7 @@ struct TierMemCommand: AsyncParsableCommand {
         commandName: "tiermem",
         abstract: "A tiered memory manager: DRAM, persistent memory and a compressed pool.",
         subcommands: [DemoCommand.self, ReplayCommand.self, CompareCommand.self, MRCCommand.self, TrainCommand.self, ModelCommand.self,
-                      TraceCommand.self, DoctorCommand.self, CalibrateCommand.self, TuneCommand.self])
+                      TraceCommand.self, DoctorCommand.self, CalibrateCommand.self, TuneCommand.self, RunCommand.self])
 
     /// ArgumentParser's own entry point, after arranging that an interrupted command leaves no
     /// half-written output file behind.

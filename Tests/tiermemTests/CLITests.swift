@@ -275,7 +275,7 @@ struct CLI {
         try Data("not json".utf8).write(to: URL(fileURLWithPath: "\(dir)/bad.json"))
         let bad = try CLI.run(["replay", trace, "--policy", "predictive", "--model", "\(dir)/bad.json"])
         #expect(bad.status != 0)
-        #expect(bad.stderr.contains("--model: \(dir)/bad.json: not a JSON object"))
+        #expect(bad.stderr.contains("--model: \(dir)/bad.json: not valid JSON ("))
     }
 }
 

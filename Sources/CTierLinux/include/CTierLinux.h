@@ -112,6 +112,15 @@ void ctl_fatal_guard_release_all(void);
 /// Registers them again: the handler passed to dealt with the signal and the process goes on.
 void ctl_fatal_guard_restore_all(void);
 
+// ---- Threads inside the runtime (runtime_thread.c) ----
+// Why C: a thread-local counter the LD_PRELOAD allocator reads on every malloc, without a call
+// into Swift. TierMem's own threads enter once for good; a call into the heap enters and exits.
+
+/// Whether the calling thread is inside TierMem's runtime (its allocations then go to glibc).
+int ctl_in_runtime(void);
+void ctl_runtime_enter(void);
+void ctl_runtime_exit(void);
+
 // ---- Atomics on plain memory (allocator metadata) ----
 // Why: Swift's Synchronization.Atomic lives in a stored property; the allocator's bitmaps are
 // one side table allocated by the million, so it needs atomics on a raw pointer.

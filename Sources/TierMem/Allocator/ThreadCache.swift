@@ -1,3 +1,4 @@
+import CTierLinux
 import Glibc
 
 /// A thread's own stock of free small objects, one bin per (size class, group): the fast path
@@ -72,7 +73,10 @@ final class ThreadCacheKey: @unchecked Sendable {
             // The heap may be ending on another thread: whoever claims the cache releases it.
             guard let raw, InstalledCaches.shared.claim(raw) else { return }
             let cache = Unmanaged<ThreadCache>.fromOpaque(raw).takeRetainedValue()
+            // A call into the heap: what it allocates must not come from the heap (LD_PRELOAD).
+            ctl_runtime_enter()
             cache.heap?.flush(cache)
+            ctl_runtime_exit()
         }
         guard status == 0 else { throw LiveArenaError.system(SystemError("pthread_key_create", errno: status)) }
         self.key = key

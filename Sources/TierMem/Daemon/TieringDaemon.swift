@@ -1,3 +1,4 @@
+import CTierLinux
 import CoreMetrics
 import Foundation
 import Glibc
@@ -210,7 +211,10 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
                                cpuNanoseconds: 0, wallNanoseconds: 0, forecast: nil, psiSomeAvg10: nil)
         // Through the non-generic `DaemonHandle`, so the thread's closure captures no metatype.
         let handle: DaemonHandle = self
-        let thread = Thread { [unowned handle] in handle.runLoop() }
+        let thread = Thread { [unowned handle] in
+            ctl_runtime_enter()  // for good: the daemon's allocations never come from the heap it tiers
+            handle.runLoop()
+        }
         thread.name = "tiermem-daemon"
         thread.start()
     }

@@ -24,6 +24,7 @@ final class FaultService: @unchecked Sendable {
         let stopDescriptor = ends[0]
         let finished = self.finished
         let thread = Thread {
+            ctl_runtime_enter()  // for good: this thread's allocations never come from the heap it serves
             Self.serve(descriptor: descriptor, stopDescriptor: stopDescriptor, spinNanoseconds: spinNanoseconds, handler: handler)
             finished.signal()
         }

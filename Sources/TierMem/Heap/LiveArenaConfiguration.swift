@@ -47,7 +47,7 @@ public struct LiveArenaConfiguration: Sendable {
     public init(tiers: TierSpec) { self.tiers = tiers }
 
     /// Pages of `pageSize` per tier; throws when a size is not in bytes or DRAM is missing.
-    func pageCounts(pageSize: Int) throws(LiveArenaError) -> (dram: Int, pmem: Int, compressed: Int) {
+    public func pageCounts(pageSize: Int) throws(LiveArenaError) -> (dram: Int, pmem: Int, compressed: Int) {
         func pages(_ kind: TierKind) throws(LiveArenaError) -> Int {
             guard let tier = tiers[kind] else { return 0 }
             guard case .bytes(let size) = tier.capacity else {
