@@ -158,15 +158,24 @@ public final class LiveArena: @unchecked Sendable {
         if userfaultfd != nil, faultHandling == .faultingThread {
             // The SIGBUS handler resolves faults in this range on the thread that touched it.
             let registered = ctl_sigbus_register(mapping.userView, UInt64(mapping.byteCount), { context, address in
-                let arena = Unmanaged<LiveArena>.fromOpaque(context!).takeUnretainedValue()
-                arena.serveFault(at: UInt64(UInt(bitPattern: address)), flags: 0)
+                // Without a retain (see the fault service below): the arena outlives its range's
+                // registration, which deinit removes first.
+                Unmanaged<LiveArena>.fromOpaque(context!)._withUnsafeGuaranteedRef {
+                    $0.serveFault(at: UInt64(UInt(bitPattern: address)), flags: 0)
+                }
                 return 1
             }, Unmanaged.passUnretained(self).toOpaque())
             guard registered == 0 else { throw LiveArenaError.system(SystemError("registering the arena's SIGBUS fault handler")) }
         } else if let userfaultfd {
-            faultService = try FaultService(userfaultfd: userfaultfd, spinNanoseconds: configuration.faultSpinNanoseconds) {
-                [unowned self] address, flags in
-                self.serveFault(at: address, flags: flags)
+            // No reference is retained while a fault is served. Holding one (as `unowned` or
+            // even `unowned(unsafe)` captures do around the call), the thread could make the last
+            // release when the application dropped the arena meanwhile; deinit then ran on this
+            // thread and waited for it to stop: it hung, and the arena (with its PMEM directory)
+            // was never freed. deinit stops this thread before the arena's memory goes, so the
+            // reference stays valid for every fault the thread serves.
+            let unretained = Unmanaged.passUnretained(self)
+            faultService = try FaultService(userfaultfd: userfaultfd, spinNanoseconds: configuration.faultSpinNanoseconds) { address, flags in
+                unretained._withUnsafeGuaranteedRef { $0.serveFault(at: address, flags: flags) }
             }
         }
     }
