@@ -9,6 +9,7 @@
 // See include/CTierLinux.h for the entry points.
 #define _GNU_SOURCE
 #include "CTierLinux.h"
+#include "signal_chain.h"
 
 #include <errno.h>
 #include <linux/userfaultfd.h>
@@ -46,22 +47,15 @@ static void set_registered(int registered) {
     }
 }
 
-void ctl_fatal_guard_release_all(void) { set_registered(0); }
-void ctl_fatal_guard_restore_all(void) { set_registered(1); }
 
-static void on_fatal_signal(int signal, siginfo_t *info, void *ucontext) {
+void ctl_pass_fatal_signal(const struct sigaction *before, int signal, siginfo_t *info, void *ucontext) {
     int saved_errno = errno;
     set_registered(0);
-    int slot = 0;
-    while (slot < FATAL_SIGNAL_COUNT && fatal_signals[slot] != signal) slot++;
-    const struct sigaction *before = &previous[slot];
     if ((before->sa_flags & SA_SIGINFO) && before->sa_sigaction) {
         before->sa_sigaction(signal, info, ucontext);
     } else if (!(before->sa_flags & SA_SIGINFO) && before->sa_handler != SIG_DFL && before->sa_handler != SIG_IGN) {
         before->sa_handler(signal);
     } else {
-        // The default action: a fault re-executes on return and ends the process; a signal sent
-        // by kill(2), raise(3) or abort(3) is raised again and does so once this handler returns.
         struct sigaction fallback;
         memset(&fallback, 0, sizeof fallback);
         fallback.sa_handler = SIG_DFL;
@@ -70,10 +64,15 @@ static void on_fatal_signal(int signal, siginfo_t *info, void *ucontext) {
         errno = saved_errno;
         return;
     }
-    // The handler before ours returned: it handled the signal and the process goes on, so the
-    // heap must fault again.
-    ctl_fatal_guard_restore_all();
+    // The handler before ours returned: the process goes on, so the heap must fault again.
+    set_registered(1);
     errno = saved_errno;
+}
+
+static void on_fatal_signal(int signal, siginfo_t *info, void *ucontext) {
+    int slot = 0;
+    while (slot < FATAL_SIGNAL_COUNT && fatal_signals[slot] != signal) slot++;
+    ctl_pass_fatal_signal(&previous[slot], signal, info, ucontext);
 }
 
 int ctl_fatal_guard_add(int fd, void *start, uint64_t length) {

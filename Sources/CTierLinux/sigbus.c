@@ -5,6 +5,7 @@
 // See include/CTierLinux.h for the entry points.
 #define _GNU_SOURCE
 #include "CTierLinux.h"
+#include "signal_chain.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -23,30 +24,9 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sigaction previous;
 static int installed;
 
-// Hands a SIGBUS that is not ours to whatever was installed before: its handler, or the default
-// action (for a fault, returning re-executes the access, which faults again and terminates;
-// a SIGBUS sent by kill(2) is raised again and terminates once this handler returns).
-static void chain(int signal, siginfo_t *info, void *ucontext) {
-    // A bus error not ours is fatal unless the handler before ours deals with it: let whatever
-    // reports it read the heap without faulting, and guard the heap again if the process goes on.
-    ctl_fatal_guard_release_all();
-    if (previous.sa_flags & SA_SIGINFO) {
-        if (previous.sa_sigaction) {
-            previous.sa_sigaction(signal, info, ucontext);
-            ctl_fatal_guard_restore_all();
-            return;
-        }
-    } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
-        previous.sa_handler(signal);
-        ctl_fatal_guard_restore_all();
-        return;
-    }
-    struct sigaction fallback;
-    memset(&fallback, 0, sizeof fallback);
-    fallback.sa_handler = SIG_DFL;
-    sigaction(SIGBUS, &fallback, NULL);
-    if (info->si_code <= 0) raise(SIGBUS);
-}
+// Hands a SIGBUS that is not ours to whatever was installed before (or the default action): a
+// bus error not ours is fatal unless that handler deals with it.
+static void chain(int signal, siginfo_t *info, void *ucontext) { ctl_pass_fatal_signal(&previous, signal, info, ucontext); }
 
 static void on_sigbus(int signal, siginfo_t *info, void *ucontext) {
     int saved_errno = errno;

@@ -107,10 +107,6 @@ int ctl_fatal_guard_add(int fd, void *start, uint64_t length);
 /// Stops guarding the range that starts at `start` (before its userfaultfd is closed).
 void ctl_fatal_guard_remove(void *start);
 
-/// Unregisters every guarded range now: for a signal handler about to pass on a fatal signal.
-void ctl_fatal_guard_release_all(void);
-/// Registers them again: the handler passed to dealt with the signal and the process goes on.
-void ctl_fatal_guard_restore_all(void);
 
 // ---- Threads inside the runtime (runtime_thread.c) ----
 // Why C: a thread-local counter the LD_PRELOAD allocator reads on every malloc, without a call

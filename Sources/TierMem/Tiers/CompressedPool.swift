@@ -41,10 +41,8 @@ final class CompressedPool: @unchecked Sendable {
     let capacityPages: Int
     private var classes: [SizeClass]
     private let lock = PosixMutex()
-    private var storedPages = 0
-    /// Pages of `capacityPages` the system had no memory for: a chunk could not be had with this
-    /// many pages stored, and from then on the pool counts as full there (as `PmemStore` does).
-    private var shortfall = 0
+    /// No memory for a new chunk is the storage refusing a page.
+    private var pages: TierOccupancy
     private var compressedBytes = 0
     private var slotBytes = 0
     private var chunksHeld = 0
@@ -68,6 +66,7 @@ final class CompressedPool: @unchecked Sendable {
         precondition(pageSize / Self.classStep <= 127 && pageSize < 8192, "page size \(pageSize) does not fit a pool handle")
         self.pageSize = pageSize
         self.capacityPages = capacityPages
+        pages = TierOccupancy(capacityPages: capacityPages)
         classes = (1...(pageSize / Self.classStep)).map { SizeClass(slotSize: $0 * Self.classStep) }
     }
 
@@ -87,22 +86,13 @@ final class CompressedPool: @unchecked Sendable {
     var usage: Usage {
         lock.lock()
         defer { lock.unlock() }
-        return Usage(storedPages: storedPages, compressedBytes: compressedBytes, slotBytes: slotBytes, poolBytes: chunksHeld * Self.chunkBytes)
+        return Usage(storedPages: pages.storedPages, compressedBytes: compressedBytes, slotBytes: slotBytes, poolBytes: chunksHeld * Self.chunkBytes)
     }
 
     /// Pages the pool was sized for and cannot hold (0 until a chunk could not be had).
-    var shortfallPages: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return shortfall
-    }
-
+    var shortfallPages: Int { lock.withLock { pages.shortfallPages } }
     /// Whether a `store` may succeed now.
-    var hasRoom: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return storedPages < capacityPages - shortfall
-    }
+    var hasRoom: Bool { lock.withLock { pages.hasRoom } }
 
     /// Copies `bytes` (`codec`-encoded, at most a page) into a new slot. Nil when the pool
     /// already holds `capacityPages` pages or the system has no memory for a new chunk.
@@ -110,16 +100,15 @@ final class CompressedPool: @unchecked Sendable {
         precondition(bytes.count > 0 && bytes.count <= pageSize, "a stored page is 1...\(pageSize) bytes, not \(bytes.count)")
         let classIndex = (bytes.count + Self.classStep - 1) / Self.classStep - 1
         lock.lock()
-        guard storedPages < capacityPages - shortfall else {
+        guard pages.take() else {
             lock.unlock()
             return nil
         }
         guard let slot = takeSlot(classIndex, below: Int.max) else {
-            shortfall = max(shortfall, capacityPages - storedPages)
+            pages.storageRefused()
             lock.unlock()
             return nil
         }
-        storedPages += 1
         compressedBytes += bytes.count
         slotBytes += classes[classIndex].slotSize
         lock.unlock()
@@ -136,7 +125,7 @@ final class CompressedPool: @unchecked Sendable {
     func release(_ handle: Handle) {
         lock.lock()
         freeSlot(handle.slot, classIndex: handle.sizeClass)
-        storedPages -= 1
+        pages.release()
         compressedBytes -= handle.length
         slotBytes -= classes[handle.sizeClass].slotSize
         lock.unlock()

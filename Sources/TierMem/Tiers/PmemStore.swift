@@ -18,11 +18,8 @@ final class PmemStore: @unchecked Sendable {
     let directory: String
     private let kind: memkind_t
     private let lock = PosixMutex()
-    private var storedPages = 0
-    /// Pages of `capacityPages` the file system could not give: memkind failed to grow its file
-    /// (ENOSPC on a full mount) with this many pages stored. From then on the tier counts as full
-    /// at that many pages, at once, instead of being asked (and failing, expensively) per page.
-    private var shortfall = 0
+    /// memkind failing to grow its file (ENOSPC on a full mount) is the storage refusing a page.
+    private var pages: TierOccupancy
     /// Whether libpmem finds the kind's memory to be real persistent memory (`pmem_is_pmem`):
     /// true on a DAX mount, false on an ordinary file system such as the default temp directory.
     let isPersistentMemory: Bool
@@ -32,6 +29,7 @@ final class PmemStore: @unchecked Sendable {
     init(parentDirectory: String?, capacityPages: Int, pageSize: Int) throws {
         self.pageSize = pageSize
         self.capacityPages = capacityPages
+        pages = TierOccupancy(capacityPages: capacityPages)
         let parent = parentDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         staleDirectoriesRemoved = Self.removeStaleDirectories(in: parent)
         var template = Array("\(parent)/\(Self.directoryPrefix)\(getpid())-XXXXXX".utf8CString)
@@ -65,42 +63,19 @@ final class PmemStore: @unchecked Sendable {
         Self.removeTree(directory)
     }
 
-    var storedPageCount: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return storedPages
-    }
-
+    var storedPageCount: Int { lock.withLock { pages.storedPages } }
     /// Pages the tier was sized for and cannot hold (0 until memkind first fails for space).
-    var shortfallPages: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return shortfall
-    }
-
+    var shortfallPages: Int { lock.withLock { pages.shortfallPages } }
     /// Whether a `store` may succeed now.
-    var hasRoom: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return storedPages < capacityPages - shortfall
-    }
+    var hasRoom: Bool { lock.withLock { pages.hasRoom } }
 
     /// Copies a page into a new PMEM block; nil when the tier is full (its capacity, or the
     /// space its file system turned out to have).
     func store(_ page: UnsafeRawPointer) -> UnsafeMutableRawPointer? {
-        lock.lock()
-        guard storedPages < capacityPages - shortfall else {
-            lock.unlock()
-            return nil
-        }
-        storedPages += 1
-        lock.unlock()
+        guard lock.withLock({ pages.take() }) else { return nil }
         var block: UnsafeMutableRawPointer?
         guard memkind_posix_memalign(kind, &block, pageSize, pageSize) == 0, let block else {
-            lock.lock()
-            storedPages -= 1
-            shortfall = max(shortfall, capacityPages - storedPages)
-            lock.unlock()
+            lock.withLock { pages.storageRefused() }
             return nil
         }
         pmem_memcpy_nodrain(block, page, pageSize)
@@ -115,9 +90,7 @@ final class PmemStore: @unchecked Sendable {
 
     func release(_ block: UnsafeMutableRawPointer) {
         memkind_free(kind, block)
-        lock.lock()
-        storedPages -= 1
-        lock.unlock()
+        lock.withLock { pages.release() }
     }
 
     /// Removes `tiermem-<pid>-*` directories in `parent` whose process no longer exists.
