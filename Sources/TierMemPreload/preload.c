@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 // The C ABI (include/tiermem.h), linked into this library from TierMemC.
@@ -55,7 +56,6 @@ enum state { NOT_STARTED, STARTING, READY, UNAVAILABLE, FORKED_CHILD };
 
 static int constructed;                  // this library's constructor has run
 static int heap_state = NOT_STARTED;     // enum state, read and written atomically
-static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 static tm_heap *heap;
 static uintptr_t heap_start, heap_end;   // the arena's range: a pointer in it is ours
 static size_t min_size = 1024;           // TIERMEM_MIN_SIZE
@@ -137,13 +137,25 @@ static int require(void) {
     return value && strcmp(value, "1") == 0;
 }
 
-// Makes the heap, once, on the first large allocation after the constructor. Called outside the
-// runtime; runs the runtime's own allocations through glibc.
-static void start_heap(void) {
-    pthread_mutex_lock(&start_lock);
-    if (state() != NOT_STARTED) { pthread_mutex_unlock(&start_lock); return; }
-    __atomic_store_n(&heap_state, STARTING, __ATOMIC_RELEASE);
-    ctl_runtime_enter();
+// Makes the heap, on a thread of its own, started by the first large allocation after the
+// constructor. Not inside that malloc: its caller may hold a libc lock (setlocale allocates while
+// it holds the locale lock) that making the heap needs too (strerror takes it). That caller waits
+// for the heap a short while (a few milliseconds when nothing stands in the way), then goes on
+// with glibc; every other allocation goes to glibc until the heap is ready.
+static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ready_changed;
+enum { START_WAIT_MILLISECONDS = 200 };
+
+static void set_state(int next) {
+    pthread_mutex_lock(&ready_lock);
+    __atomic_store_n(&heap_state, next, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&ready_changed);
+    pthread_mutex_unlock(&ready_lock);
+}
+
+static void *start_heap(void *unused) {
+    (void)unused;
+    ctl_runtime_enter();  // for good: this thread's allocations stay with glibc
     tm_heap *created = NULL;
     int status = tm_heap_create(NULL, &created);
     void *start = NULL;
@@ -155,24 +167,22 @@ static void start_heap(void) {
         if (!policy || !*policy) policy = "lru";
         if (strcmp(policy, "none") != 0) status = tm_heap_start_daemon(created, policy);
     }
-    int next = UNAVAILABLE;
-    if (status == 0) {
-        heap = created;
-        heap_start = (uintptr_t)start;
-        heap_end = heap_start + length;
-        next = READY;
-        atexit(write_exit_stats);
-    } else {
+    if (status != 0) {
         const char *why = status == -1 ? "madvise(MADV_DONTFORK) on the heap failed" : tm_last_error();
         if (require()) {
             say("cannot start the tiered heap: ", why, " (TIERMEM_REQUIRE=1: stopping)");
             abort();
         }
         say("cannot start the tiered heap, so every allocation stays with glibc: ", why, "");
+        set_state(UNAVAILABLE);
+        return NULL;
     }
-    ctl_runtime_exit();
-    __atomic_store_n(&heap_state, next, __ATOMIC_RELEASE);
-    pthread_mutex_unlock(&start_lock);
+    heap = created;
+    heap_start = (uintptr_t)start;
+    heap_end = heap_start + length;
+    atexit(write_exit_stats);
+    set_state(READY);
+    return NULL;
 }
 
 // Whether an allocation of `size` bytes is the heap's to serve now.
@@ -180,8 +190,30 @@ static int heap_takes(size_t size) {
     if (size < min_size || !constructed || ctl_in_runtime()) return 0;
     int now = state();
     if (now == NOT_STARTED) {
-        start_heap();
-        now = state();
+        int expected = NOT_STARTED;
+        if (__atomic_compare_exchange_n(&heap_state, &expected, STARTING, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            pthread_t starter;
+            pthread_attr_t attributes;
+            pthread_attr_init(&attributes);
+            pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+            int created = pthread_create(&starter, &attributes, start_heap, NULL);
+            pthread_attr_destroy(&attributes);
+            if (created != 0) {
+                say("cannot start a thread to make the tiered heap, so every allocation stays with glibc", "", "");
+                set_state(UNAVAILABLE);
+                return 0;
+            }
+            struct timespec deadline;
+            clock_gettime(CLOCK_MONOTONIC, &deadline);
+            deadline.tv_nsec += START_WAIT_MILLISECONDS * 1000000L;
+            deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+            deadline.tv_nsec %= 1000000000L;
+            pthread_mutex_lock(&ready_lock);
+            while (state() == STARTING && pthread_cond_timedwait(&ready_changed, &ready_lock, &deadline) != ETIMEDOUT) {}
+            pthread_mutex_unlock(&ready_lock);
+            return state() == READY;
+        }
+        return 0;
     }
     return now == READY;
 }
@@ -205,6 +237,11 @@ __attribute__((constructor)) static void preload_start(void) {
         say("TIERMEM_FAULTS=signal is not supported under the preload; faults are resolved by the handler thread", "", "");
         unsetenv("TIERMEM_FAULTS");
     }
+    pthread_condattr_t clock;
+    pthread_condattr_init(&clock);
+    pthread_condattr_setclock(&clock, CLOCK_MONOTONIC);
+    pthread_cond_init(&ready_changed, &clock);
+    pthread_condattr_destroy(&clock);
     long page = sysconf(_SC_PAGESIZE);
     if (page > 0) page_size = (size_t)page;
     pthread_atfork(NULL, NULL, after_fork_in_child);

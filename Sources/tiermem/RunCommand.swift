@@ -63,7 +63,11 @@ struct RunCommand: ParsableCommand {
         if let tierText {
             let source = tiers != nil ? "--tiers" : TierSpec.environmentVariable
             do {
-                _ = try LiveArenaConfiguration(tiers: TierSpec(parsing: tierText)).pageCounts(pageSize: Int(getpagesize()))
+                let spec = try TierSpec(parsing: tierText)
+                _ = try LiveArenaConfiguration(tiers: spec).pageCounts(pageSize: Int(getpagesize()))
+                if let directory = spec[.pmem]?.directory, access(directory, W_OK | X_OK) != 0 {
+                    throw ValidationError("the PMEM directory '\(directory)' is not a writable directory: \(String(cString: strerror(errno)))")
+                }
             } catch {
                 throw ValidationError("\(source)='\(tierText)': \(error)")
             }
@@ -83,7 +87,9 @@ struct RunCommand: ParsableCommand {
         let library = try preloadLibrary(environment)
         environment["LD_PRELOAD"] = [library, environment["LD_PRELOAD"]].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ":")
 
-        let statsPath = stats ?? NSTemporaryDirectory() + "tiermem-run-\(getpid()).json"
+        // Absolute: the program may change its directory before it exits and writes them.
+        let statsPath = stats.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            ?? NSTemporaryDirectory() + "tiermem-run-\(getpid()).json"
         if stats == nil { unlink(statsPath) }
         defer { if stats == nil { unlink(statsPath) } }
         environment["TIERMEM_STATS_FILE"] = statsPath
@@ -91,7 +97,7 @@ struct RunCommand: ParsableCommand {
         let started = Date()
         let status = try spawnAndWait(arguments, environment: environment)
         let seconds = Date().timeIntervalSince(started)
-        FileHandle.standardError.write(Data(summary(statsPath: statsPath, seconds: seconds).utf8))
+        FileHandle.standardError.write(Data(summary(statsPath: statsPath, seconds: seconds, diedOf: status.signal).utf8))
         if status.signal != 0 {
             // Die as the program did, so that a shell sees the same status.
             signal(status.signal, SIG_DFL)
@@ -140,9 +146,13 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The figures the program's heap left at exit, for a person.
-    private func summary(statsPath: String, seconds: Double) -> String {
+    private func summary(statsPath: String, seconds: Double, diedOf signal: Int32) -> String {
         let lines = ((try? String(contentsOfFile: statsPath, encoding: .utf8)) ?? "").split(separator: "\n")
         let records = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        if records.isEmpty && signal != 0 {
+            return "tiermem run: \(String(format: "%.1f", seconds)) s; the program died of signal \(signal), "
+                + "before its heap could write its figures (they are written at exit)\n"
+        }
         guard !records.isEmpty else {
             return "tiermem run: \(String(format: "%.1f", seconds)) s; no process used the tiered heap "
                 + "(no allocation of \(minSize) bytes or more, or the heap could not start: see the line above, if any)\n"
