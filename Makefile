@@ -4,7 +4,7 @@
 SWIFT ?= swift
 TRACE ?= traces/kv-cache.tmt
 
-.PHONY: deps demo test example faults bench bench-heap fuzz traces model clean
+.PHONY: deps demo test example faults preload-test bench-services bench bench-heap fuzz traces model clean
 
 deps:
 	@scripts/install-deps.sh
@@ -17,6 +17,7 @@ test: deps
 	$(SWIFT) test
 	$(MAKE) --no-print-directory example
 	$(MAKE) --no-print-directory faults
+	$(MAKE) --no-print-directory preload-test
 
 # The C ABI: build libTierMemC.so, compile examples/kv_store.c against include/tiermem.h, run it.
 SWIFT_RUNTIME ?= $(shell dirname $$(dirname $$(command -v $(SWIFT))))/lib/swift/linux
@@ -35,6 +36,20 @@ faults: deps
 	$(SWIFT) build --product TierMemC
 	$(SWIFT) build --product tiermem
 	bash Tests/faults/run.sh
+
+# Unmodified programs on the tiered heap (Tests/preload): python3, gzip and sort against their
+# glibc runs, system calls into offloaded buffers, Redis and memcached driven by their own
+# clients with every value checked, fork, bad settings, the fallback when the heap cannot start.
+preload-test: deps
+	$(SWIFT) build --product tiermem-preload
+	$(SWIFT) build --product tiermem
+	bash Tests/preload/run.sh
+
+# Redis under the preload against glibc and its own jemalloc, DRAM at 100/75/50% of the heap's
+# footprint, alternated rounds (release build; several minutes). KEYS, VALUE, HOT, ROUNDS...:
+# see the script's header.
+bench-services: deps
+	scripts/bench-services.sh
 
 # Release-built benchmarks: trace decode speed, bytes per record, Lackey ingest speed.
 bench: deps

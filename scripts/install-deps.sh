@@ -4,7 +4,9 @@
 # Uses sudo when not root. Needs Swift 6 on PATH already (https://swift.org/install).
 set -euo pipefail
 
-packages=(pkg-config libmemkind-dev libpmem-dev liblz4-dev libzstd-dev "$@")
+# The build's libraries, then the real services the preload tests run (Tests/preload).
+packages=(pkg-config libmemkind-dev libpmem-dev liblz4-dev libzstd-dev
+          redis-server redis-tools memcached libmemcached-tools "$@")
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "install-deps: swift is not on PATH; install Swift 6 from https://swift.org/install first" >&2
