@@ -69,6 +69,17 @@ void *tm_realloc(tm_heap *heap, void *pointer, size_t size);
 /* Frees pointer; NULL is ignored. */
 void tm_free(tm_heap *heap, void *pointer);
 
+/* Starts the heap's tiering daemon with a policy ("lru", "predictive", ...; see `tiermem replay
+ * --help`), replacing a running one. With record non-NULL it also records the sampled access
+ * stream as a .tmt trace there, complete once the daemon stops. Returns TM_OK or TM_EINVAL. */
+int tm_heap_start_daemon(tm_heap *heap, const char *policy, const char *record);
+/* Stops the daemon, if one runs (finishing its recording); pages stay where they are. */
+void tm_heap_stop_daemon(tm_heap *heap);
+/* The bytes usable at pointer, which must be the heap's (0 for NULL). */
+size_t tm_malloc_usable_size(tm_heap *heap, void *pointer);
+/* The heap's address range: a pointer in [*start, *start + *length) is the heap's. */
+int tm_heap_bounds(tm_heap *heap, void **start, size_t *length);
+
 /* Fills *out; returns TM_OK. */
 int tm_stats(tm_heap *heap, tm_stats_t *out);
 

@@ -161,19 +161,26 @@ public func tm_heap_bounds(_ handle: OpaquePointer?, _ start: UnsafeMutablePoint
 }
 
 @_cdecl("tm_heap_start_daemon")
-public func tm_heap_start_daemon(_ handle: OpaquePointer?, _ policy: UnsafePointer<CChar>?) -> CInt {
+public func tm_heap_start_daemon(_ handle: OpaquePointer?, _ policy: UnsafePointer<CChar>?, _ record: UnsafePointer<CChar>?) -> CInt {
     let heap = heap(handle, "tm_heap_start_daemon")
     guard let policy else { return fail(statusInvalid, "tm_heap_start_daemon: the policy is NULL") }
     let name = String(cString: policy)
     guard let type = PolicyRegistry.policy(named: name) else {
         return fail(statusInvalid, "tm_heap_start_daemon: unknown policy '\(name)'; expected one of \(PolicyRegistry.names.joined(separator: ", "))")
     }
+    var configuration = DaemonConfiguration()
+    configuration.recordPath = record.map { String(cString: $0) }
     do {
-        try heap.startDaemon(type)
+        try heap.startDaemon(type, configuration: configuration)
         return statusOK
     } catch {
         return status(of: error)
     }
+}
+
+@_cdecl("tm_heap_stop_daemon")
+public func tm_heap_stop_daemon(_ handle: OpaquePointer?) {
+    heap(handle, "tm_heap_stop_daemon").stopDaemon()
 }
 
 @_cdecl("tm_stats")

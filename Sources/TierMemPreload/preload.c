@@ -35,7 +35,8 @@
 // The C ABI (include/tiermem.h), linked into this library from TierMemC.
 typedef struct tm_heap tm_heap;
 int tm_heap_create(const char *tiers, tm_heap **heap);
-int tm_heap_start_daemon(tm_heap *heap, const char *policy);
+int tm_heap_start_daemon(tm_heap *heap, const char *policy, const char *record);
+void tm_heap_stop_daemon(tm_heap *heap);
 int tm_heap_bounds(tm_heap *heap, void **start, size_t *length);
 int tm_stats(tm_heap *heap, uint64_t *out);  // tm_stats_t's 15 uint64_t fields, in order
 void *tm_malloc(tm_heap *heap, size_t size);
@@ -60,6 +61,7 @@ static tm_heap *heap;
 static uintptr_t heap_start, heap_end;   // the arena's range: a pointer in it is ours
 static size_t min_size = 1024;           // TIERMEM_MIN_SIZE
 static size_t page_size = 4096;
+static char *record_path;                // TIERMEM_RECORD, this process's only (see the constructor)
 
 static int state(void) { return __atomic_load_n(&heap_state, __ATOMIC_ACQUIRE); }
 
@@ -107,29 +109,32 @@ static void after_fork_in_child(void) {
     sigaction(SIGSEGV, &action, NULL);
 }
 
-// At exit, with TIERMEM_STATS_FILE set (`tiermem run` sets it): the heap's statistics as one JSON
-// object, for the summary. Pages of page_size bytes.
-static void write_exit_stats(void) {
-    const char *path = getenv("TIERMEM_STATS_FILE");
-    if (!path || !*path || state() != READY) return;
-    uint64_t s[15];
+// At exit: with TIERMEM_STATS_FILE set (`tiermem run` sets it), the heap's statistics as one
+// JSON object, for the summary (pages of page_size bytes); with a recording, the daemon stops so
+// that the trace is complete.
+static void at_exit(void) {
+    if (state() != READY) return;
     ctl_runtime_enter();
-    int status = tm_stats(heap, s);
+    const char *path = getenv("TIERMEM_STATS_FILE");
+    uint64_t s[15];
+    if (path && *path && tm_stats(heap, s) == 0) {
+        char text[1024];
+        int length = snprintf(text, sizeof text,
+            "{\"page_size\": %lu, \"dram_pages\": %lu, \"dram_capacity_pages\": %lu, \"pmem_pages\": %lu, "
+            "\"compressed_pages\": %lu, \"compressed_bytes\": %lu, \"missing_faults\": %lu, \"minor_faults\": %lu, "
+            "\"promotions\": %lu, \"demotions\": %lu, \"direct_reclaims\": %lu, \"slab_pages\": %lu, \"run_pages\": %lu, "
+            "\"free_pages\": %lu, \"small_objects\": %lu, \"min_size\": %lu, \"pid\": %d}\n",
+            s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14],
+            (unsigned long)min_size, (int)getpid());
+        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            ssize_t ignored = write(fd, text, (size_t)length);
+            (void)ignored;
+            close(fd);
+        }
+    }
+    if (record_path) tm_heap_stop_daemon(heap);
     ctl_runtime_exit();
-    if (status != 0) return;
-    char text[1024];
-    int length = snprintf(text, sizeof text,
-        "{\"page_size\": %lu, \"dram_pages\": %lu, \"dram_capacity_pages\": %lu, \"pmem_pages\": %lu, "
-        "\"compressed_pages\": %lu, \"compressed_bytes\": %lu, \"missing_faults\": %lu, \"minor_faults\": %lu, "
-        "\"promotions\": %lu, \"demotions\": %lu, \"direct_reclaims\": %lu, \"slab_pages\": %lu, \"run_pages\": %lu, "
-        "\"free_pages\": %lu, \"small_objects\": %lu, \"min_size\": %lu, \"pid\": %d}\n",
-        s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14],
-        (unsigned long)min_size, (int)getpid());
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) return;
-    ssize_t ignored = write(fd, text, (size_t)length);
-    (void)ignored;
-    close(fd);
 }
 
 static int require(void) {
@@ -156,6 +161,7 @@ static void set_state(int next) {
 static void *start_heap(void *unused) {
     (void)unused;
     ctl_runtime_enter();  // for good: this thread's allocations stay with glibc
+    ctl_name_this_thread("tiermem-start");
     tm_heap *created = NULL;
     int status = tm_heap_create(NULL, &created);
     void *start = NULL;
@@ -165,7 +171,7 @@ static void *start_heap(void *unused) {
     if (status == 0 && !getenv("TIERMEM_PROFILE")) {
         const char *policy = getenv("TIERMEM_POLICY");
         if (!policy || !*policy) policy = "lru";
-        if (strcmp(policy, "none") != 0) status = tm_heap_start_daemon(created, policy);
+        if (strcmp(policy, "none") != 0) status = tm_heap_start_daemon(created, policy, record_path);
     }
     if (status != 0) {
         const char *why = status == -1 ? "madvise(MADV_DONTFORK) on the heap failed" : tm_last_error();
@@ -180,7 +186,7 @@ static void *start_heap(void *unused) {
     heap = created;
     heap_start = (uintptr_t)start;
     heap_end = heap_start + length;
-    atexit(write_exit_stats);
+    atexit(at_exit);
     set_state(READY);
     return NULL;
 }
@@ -229,6 +235,13 @@ __attribute__((constructor)) static void preload_start(void) {
         } else {
             min_size = parsed == 0 ? 1 : (size_t)parsed;
         }
+    }
+    // The recording is this process's: a program it starts with exec (and preloads) records
+    // nothing, rather than race it for the same file.
+    const char *record = getenv("TIERMEM_RECORD");
+    if (record && *record) {
+        record_path = strdup(record);
+        unsetenv("TIERMEM_RECORD");
     }
     const char *faults = getenv("TIERMEM_FAULTS");
     if (faults && strcmp(faults, "signal") == 0) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TierMem
 import TierMemCore
+import TierMemModel
 
 /// `tiermem run -- COMMAND...`: an unmodified program on the tiered heap, as `numactl` or
 /// `damo record` start one: LD_PRELOAD of libtiermem-preload.so and the TIERMEM_* environment,
@@ -34,6 +35,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Also keep the heap's figures at exit here, as JSON lines.")
     var stats: String?
 
+    @Option(help: "Record the program's sampled accesses as a .tmt trace here, for tiermem tune and train (with --policy, not --profile).")
+    var record: String?
+
     @Flag(help: "Stop the program if the tiered heap cannot start, instead of running it on glibc alone.")
     var require = false
 
@@ -45,6 +49,9 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard !arguments.isEmpty else { throw ValidationError("name the program to run after --, such as: tiermem run -- redis-server") }
+        if record != nil && profile != nil {
+            throw ValidationError("--record goes with --policy: a --profile's daemon does not record")
+        }
         guard minSize > 0 else { throw ValidationError("--min-size: expected a number of bytes above 0, got \(minSize)") }
         if policy != "none" {
             guard PolicyRegistry.policy(named: policy) != nil, policy != "belady" else {
@@ -82,6 +89,11 @@ struct RunCommand: ParsableCommand {
             }
         }
         environment["TIERMEM_POLICY"] = policy
+        if let record {
+            guard policy != "none" else { throw ValidationError("--record needs a daemon: --policy none records nothing") }
+            try OutputFile.checkWritable(record)
+            environment["TIERMEM_RECORD"] = URL(fileURLWithPath: record).standardizedFileURL.path
+        }
         environment["TIERMEM_MIN_SIZE"] = String(minSize)
         if require { environment["TIERMEM_REQUIRE"] = "1" }
         let library = try preloadLibrary(environment)

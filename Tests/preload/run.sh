@@ -500,7 +500,8 @@ case_fallback() {
 # 9. tiermem run's own contract. stats-relative: --stats FILE names a file relative to where
 # tiermem run was started, also when the program changes directory (Redis does, with --dir).
 # fork-exec: a program that runs another one (fork+exec) gets one record and one summary line per
-# process that used the heap.
+# process that used the heap. record-tune: --record writes the live access stream, tune takes it,
+# and the program runs with the tuned profile.
 case_run() {
     local what=$1
     case $what in
@@ -525,6 +526,28 @@ print(len(x))'
             load_record s.json || fail "no stats record" err
             [[ $R_records -eq 2 ]] || fail "$R_records records in --stats FILE, want 2 (parent and exec'd child)" err
             [[ $(grep -c '^tiermem run: pid' err) -eq 2 ]] || fail "$(grep -c '^tiermem run: pid' err) summary lines, want 2" err
+            ;;
+        record-tune)
+            # Record a real program's accesses, tune on the recording, run it with the profile.
+            local program='import os
+b = [bytearray(os.urandom(3000)) for _ in range(20000)]
+for r in range(3):
+    for i in range(0, 20000, 7): b[i][0] ^= 1
+print(sum(x[0] for x in b[:100]) >= 0)'
+            run_timed 60 out err "$TM" run --tiers 'dram:16MiB;compressed:256MiB' --record rec.tmt -- "$PY" -c "$program"
+            [[ $RC -eq 0 && $(cat out) == True ]] || fail "the recorded run exited $RC, printed '$(cat out)'" err
+            [[ -s rec.tmt ]] || fail "no recording written" err
+            ! ls rec.tmt.partial-* >/dev/null 2>&1 || fail "a partial recording was left" err
+            run_timed 30 info info.err "$TM" trace info rec.tmt --json
+            [[ $RC -eq 0 ]] || fail "trace info on the recording exited $RC" info.err
+            local records
+            records=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["records"])' info)
+            [[ $records -gt 1000 ]] || fail "the recording holds $records records" info
+            run_timed 60 tune tune.err "$TM" tune rec.tmt --tiers 'dram:25%;compressed:100%' --candidates 4 -o prof.json
+            [[ $RC -eq 0 && -s prof.json ]] || fail "tune on the recording exited $RC" tune.err
+            run_timed 60 out err "$TM" run --tiers 'dram:16MiB;compressed:256MiB' --profile prof.json -- "$PY" -c "$program"
+            [[ $RC -eq 0 && $(cat out) == True ]] || fail "the run with the tuned profile exited $RC" err
+            note "$records records recorded; tuned profile: $("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["policy"])' prof.json)"
             ;;
     esac
 }
@@ -660,5 +683,5 @@ for what in tiers-env tiers-flag profile-missing profile-env profile-json policy
     run_case bad_config 30 "$what"
 done
 for what in python python-require c; do run_case fallback 30 "$what"; done
-for what in stats-relative fork-exec; do run_case run 45 "$what"; done
+for what in stats-relative fork-exec record-tune; do run_case run 120 "$what"; done
 finish

@@ -117,6 +117,10 @@ int ctl_in_runtime(void);
 void ctl_runtime_enter(void);
 void ctl_runtime_exit(void);
 
+/// Names the calling thread for the kernel (top, perf, /proc/PID/task/TID/comm; 15 bytes at
+/// most). Why: pthread_setname_np needs _GNU_SOURCE, and Foundation's Thread.name does not reach it.
+void ctl_name_this_thread(const char *name);
+
 // ---- Atomics on plain memory (allocator metadata) ----
 // Why: Swift's Synchronization.Atomic lives in a stored property; the allocator's bitmaps are
 // one side table allocated by the million, so it needs atomics on a raw pointer.

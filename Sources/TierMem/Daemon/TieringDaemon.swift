@@ -213,9 +213,9 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
         let handle: DaemonHandle = self
         let thread = Thread { [unowned handle] in
             ctl_runtime_enter()  // for good: the daemon's allocations never come from the heap it tiers
+            ctl_name_this_thread("tiermem-daemon")
             handle.runLoop()
         }
-        thread.name = "tiermem-daemon"
         thread.start()
     }
 

@@ -25,10 +25,10 @@ final class FaultService: @unchecked Sendable {
         let finished = self.finished
         let thread = Thread {
             ctl_runtime_enter()  // for good: this thread's allocations never come from the heap it serves
+            ctl_name_this_thread("tiermem-faults")
             Self.serve(descriptor: descriptor, stopDescriptor: stopDescriptor, spinNanoseconds: spinNanoseconds, handler: handler)
             finished.signal()
         }
-        thread.name = "tiermem-faults"
         thread.start()
     }
 
