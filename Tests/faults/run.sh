@@ -14,20 +14,12 @@ set -u -o pipefail
 
 SELF=$(realpath "${BASH_SOURCE[0]}")
 ROOT=$(cd "$(dirname "$SELF")/../.." && pwd)
+# fail, skip, note, secs; report, run_case, finish.
+source "$ROOT/Tests/support/suite.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Helpers for the cases. A case runs as `bash run.sh --case NAME ARGS...` in $CASE_DIR, with
 # the compiled helpers in $B and the tiermem executable in $TM.
-
-# fail WHY [FILE]: the case failed; FILE's first lines are shown with the reason.
-fail() {
-    echo "$1" >"$CASE_DIR/reason"
-    if [[ -n ${2-} && -s ${2-} ]]; then grep -v '^[[:space:]]*$' "$2" | head -n 8 >"$CASE_DIR/excerpt"; fi
-    exit 1
-}
-skip() { echo "$1" >"$CASE_DIR/reason"; exit 77; }
-# note TEXT: shown under the case's result line (timings, things worth knowing that are no failure).
-note() { echo "$1" >>"$CASE_DIR/notes"; }
 
 need_root() { [[ $EUID -eq 0 ]] || skip "needs root (mounts tmpfs)"; }
 
@@ -64,7 +56,6 @@ run_timed() {
     fi
 }
 
-secs() { printf '%d.%02d s' $(($1 / 1000)) $(($1 % 1000 / 10)); }
 
 # mount_tmpfs DIR OPTIONS: a fresh tmpfs (the parent unmounts whatever a case leaves mounted).
 mount_tmpfs() {
@@ -356,68 +347,10 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+after_case() { unmount_under "$1"; }
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# report STATUS LABEL REASON DIR: one line; a failure adds what the case printed and its notes
-# below it, indented; a pass or skip has its notes at the end of the line, in parentheses.
-report() {
-    local line="$1 $2" notes=""
-    [[ -z $3 ]] || line+=": $3"
-    [[ ! -s $4/notes ]] || notes=$(awk 'NR > 1 { printf "; " } { printf "%s", $0 }' "$4/notes")
-    if [[ $1 == FAIL ]]; then
-        echo "$line"
-        [[ ! -s $4/excerpt ]] || sed 's/^/    | /' "$4/excerpt"
-        [[ ! -s $4/notes ]] || sed 's/^/    note: /' "$4/notes"
-    else
-        echo "$line${notes:+ ($notes)}"
-    fi
-}
-
-# run_case NAME TIMEOUT [ARG...]: runs case_NAME ARG... in its own process and directory under a
-# watchdog of TIMEOUT seconds (then SIGTERM, 5 s later SIGKILL, to its whole process group).
-run_case() {
-    local name=$1 limit=$2
-    shift 2
-    local label=$name
-    [[ $# -eq 0 ]] || label+=":$(IFS=:; echo "$*")"
-    local dir=$WORK/$((++NCASE))-$name
-    mkdir -p "$dir"
-    # In the background, so that an interrupted suite (the traps below) can stop the case.
-    CASE_DIR=$dir timeout -k 5 "$limit" bash "$SELF" --case "$name" "$@" >"$dir/log" 2>&1 </dev/null &
-    CURRENT=$!
-    wait "$CURRENT"
-    local rc=$?
-    CURRENT=
-    unmount_under "$dir"
-    local reason
-    reason=$(cat "$dir/reason" 2>/dev/null)
-    if [[ $rc -eq 0 ]]; then
-        PASSED=$((PASSED + 1))
-        report PASS "$label" "" "$dir"
-    elif [[ $rc -eq 77 ]]; then
-        SKIPPED=$((SKIPPED + 1))
-        report SKIP "$label" "$reason" "$dir"
-    else
-        FAILED=$((FAILED + 1))
-        if [[ -z $reason ]]; then
-            if [[ $rc -eq 124 || $rc -eq 137 ]]; then
-                reason="hung: killed by the $limit s watchdog"
-            else
-                reason="the case's script exited $rc"
-            fi
-            tail -n 5 "$dir/log" >"$dir/excerpt"
-        fi
-        report FAIL "$label" "$reason" "$dir"
-    fi
-}
-
-finish() {
-    [[ $SKIPPED -eq 0 ]] || echo "($SKIPPED skipped)"
-    echo "$PASSED passed, $FAILED failed"
-    [[ $FAILED -eq 0 ]]
-    exit
-}
 
 cd "$ROOT" || exit 1
 TM=$(realpath -- "${TIERMEM:-.build/debug/tiermem}" 2>/dev/null)

@@ -20,24 +20,13 @@ set -u -o pipefail
 SELF=$(realpath "${BASH_SOURCE[0]}")
 ROOT=$(cd "$(dirname "$SELF")/../.." && pwd)
 HERE=$ROOT/Tests/preload
+# fail, skip, note, secs; report, run_case, finish.
+source "$ROOT/Tests/support/suite.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Helpers for the cases. A case runs as `bash run.sh --case NAME ARGS...` in $CASE_DIR, with the
 # compiled helpers in $B, the shared inputs in $DATA, the tiermem executable in $TM and the real
 # Python interpreter (not a pyenv shim) in $PY.
-
-# fail WHY [FILE...]: the case failed; the files' first lines are shown with the reason.
-fail() {
-    echo "$1" >"$CASE_DIR/reason"
-    local file
-    for file in "${@:2}"; do
-        if [[ -s $file ]]; then grep -v '^[[:space:]]*$' "$file" | head -n 8 >>"$CASE_DIR/excerpt"; fi
-    done
-    exit 1
-}
-skip() { echo "$1" >"$CASE_DIR/reason"; exit 77; }
-# note TEXT: shown under the case's result line (timings, figures, things worth knowing).
-note() { echo "$1" >>"$CASE_DIR/notes"; }
 
 # need COMMAND...: skips the case unless every COMMAND is installed.
 need() {
@@ -64,7 +53,6 @@ run_timed() {
     fi
 }
 
-secs() { printf '%d.%02d s' $(($1 / 1000)) $(($1 % 1000 / 10)); }
 md5() { md5sum <"$1" | cut -d' ' -f1; }
 
 # load_record FILE [PID]: the stats record of PID (without PID: the last one) as shell variables
@@ -500,7 +488,8 @@ case_fallback() {
 # 9. tiermem run's own contract. stats-relative: --stats FILE names a file relative to where
 # tiermem run was started, also when the program changes directory (Redis does, with --dir).
 # fork-exec: a program that runs another one (fork+exec) gets one record and one summary line per
-# process that used the heap. record-tune: --record writes the live access stream, tune takes it,
+# process that used the heap. small-min-size: the heap takes allocations of 16 bytes and up.
+# record-tune: --record writes the live access stream, tune takes it,
 # and the program runs with the tuned profile.
 case_run() {
     local what=$1
@@ -526,6 +515,15 @@ print(len(x))'
             load_record s.json || fail "no stats record" err
             [[ $R_records -eq 2 ]] || fail "$R_records records in --stats FILE, want 2 (parent and exec'd child)" err
             [[ $(grep -c '^tiermem run: pid' err) -eq 2 ]] || fail "$(grep -c '^tiermem run: pid' err) summary lines, want 2" err
+            ;;
+        small-min-size)
+            # Every allocation of 16 bytes or more on the heap: the heap's own threads, whose
+            # start-up allocates, must not take heap memory (they once waited for themselves).
+            run_timed 60 out err "$TM" run --min-size 16 --stats s.json --tiers 'dram:8MiB;compressed:128MiB' -- \
+                "$PY" -c 'x = [bytearray(100) for _ in range(200000)]; print(len(x), sum(len(b) for b in x))'
+            [[ $RC -eq 0 && $(cat out) == "200000 20000000" ]] || fail "exited $RC, printed '$(cat out)'" err
+            load_record s.json || fail "no stats record: the heap took nothing" err
+            note "min_size $R_min_size; $(held_pages) pages held at exit"
             ;;
         record-tune)
             # Record a real program's accesses, tune on the recording, run it with the profile.
@@ -576,65 +574,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# report STATUS LABEL REASON DIR: one line; a failure adds what the case printed and its notes
-# below it, indented; a pass or skip has its notes at the end of the line, in parentheses.
-report() {
-    local line="$1 $2" notes=""
-    [[ -z $3 ]] || line+=": $3"
-    [[ ! -s $4/notes ]] || notes=$(awk 'NR > 1 { printf "; " } { printf "%s", $0 }' "$4/notes")
-    if [[ $1 == FAIL ]]; then
-        echo "$line"
-        [[ ! -s $4/excerpt ]] || sed 's/^/    | /' "$4/excerpt"
-        [[ ! -s $4/notes ]] || sed 's/^/    note: /' "$4/notes"
-    else
-        echo "$line${notes:+ ($notes)}"
-    fi
-}
-
-# run_case NAME TIMEOUT [ARG...]: runs case_NAME ARG... in its own process and directory under a
-# watchdog of TIMEOUT seconds (then SIGTERM, 5 s later SIGKILL, to its whole process group, the
-# servers it started included).
-run_case() {
-    local name=$1 limit=$2
-    shift 2
-    local label=$name
-    [[ $# -eq 0 ]] || label+=":$(IFS=:; echo "$*")"
-    local dir=$WORK/$((++NCASE))-$name
-    mkdir -p "$dir"
-    # In the background, so that an interrupted suite (the traps above) can stop the case.
-    CASE_DIR=$dir timeout -k 5 "$limit" bash "$SELF" --case "$name" "$@" >"$dir/log" 2>&1 </dev/null &
-    CURRENT=$!
-    wait "$CURRENT"
-    local rc=$?
-    CURRENT=
-    local reason
-    reason=$(cat "$dir/reason" 2>/dev/null)
-    if [[ $rc -eq 0 ]]; then
-        PASSED=$((PASSED + 1))
-        report PASS "$label" "" "$dir"
-    elif [[ $rc -eq 77 ]]; then
-        SKIPPED=$((SKIPPED + 1))
-        report SKIP "$label" "$reason" "$dir"
-    else
-        FAILED=$((FAILED + 1))
-        if [[ -z $reason ]]; then
-            if [[ $rc -eq 124 || $rc -eq 137 ]]; then
-                reason="hung: killed by the $limit s watchdog"
-            else
-                reason="the case's script exited $rc"
-            fi
-            tail -n 5 "$dir/log" >"$dir/excerpt"
-        fi
-        report FAIL "$label" "$reason" "$dir"
-    fi
-}
-
-finish() {
-    [[ $SKIPPED -eq 0 ]] || echo "($SKIPPED skipped)"
-    echo "$PASSED passed, $FAILED failed"
-    [[ $FAILED -eq 0 ]]
-    exit
-}
 
 # setup_failed WHAT [FILE]: the suite cannot run.
 setup_failed() {
@@ -683,5 +622,5 @@ for what in tiers-env tiers-flag profile-missing profile-env profile-json policy
     run_case bad_config 30 "$what"
 done
 for what in python python-require c; do run_case fallback 30 "$what"; done
-for what in stats-relative fork-exec record-tune; do run_case run 120 "$what"; done
+for what in stats-relative fork-exec small-min-size record-tune; do run_case run 120 "$what"; done
 finish

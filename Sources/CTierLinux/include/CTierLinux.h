@@ -121,6 +121,15 @@ void ctl_runtime_exit(void);
 /// most). Why: pthread_setname_np needs _GNU_SOURCE, and Foundation's Thread.name does not reach it.
 void ctl_name_this_thread(const char *name);
 
+typedef void (*ctl_thread_body)(void *context);
+
+/// Starts a detached thread named `name` that is inside the runtime from its first instruction,
+/// then runs `body(context)`. Why: a thread started by Foundation runs Foundation's code (which
+/// allocates) before its closure; under the preload, with a small TIERMEM_MIN_SIZE, the fault
+/// thread's own start-up then took heap memory and waited for itself to bring it in.
+/// Returns 0 or an errno.
+int ctl_start_runtime_thread(const char *name, ctl_thread_body body, void *context);
+
 // ---- Atomics on plain memory (allocator metadata) ----
 // Why: Swift's Synchronization.Atomic lives in a stored property; the allocator's bitmaps are
 // one side table allocated by the million, so it needs atomics on a raw pointer.

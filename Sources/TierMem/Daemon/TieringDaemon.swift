@@ -211,12 +211,7 @@ final class TieringDaemon<Policy: PlacementPolicy>: DaemonHandle, @unchecked Sen
                                cpuNanoseconds: 0, wallNanoseconds: 0, forecast: nil, psiSomeAvg10: nil)
         // Through the non-generic `DaemonHandle`, so the thread's closure captures no metatype.
         let handle: DaemonHandle = self
-        let thread = Thread { [unowned handle] in
-            ctl_runtime_enter()  // for good: the daemon's allocations never come from the heap it tiers
-            ctl_name_this_thread("tiermem-daemon")
-            handle.runLoop()
-        }
-        thread.start()
+        try RuntimeThread.start(name: "tiermem-daemon") { [unowned handle] in handle.runLoop() }
     }
 
     func stop() {

@@ -23,13 +23,10 @@ final class FaultService: @unchecked Sendable {
         let descriptor = userfaultfd.descriptor
         let stopDescriptor = ends[0]
         let finished = self.finished
-        let thread = Thread {
-            ctl_runtime_enter()  // for good: this thread's allocations never come from the heap it serves
-            ctl_name_this_thread("tiermem-faults")
+        try RuntimeThread.start(name: "tiermem-faults") {
             Self.serve(descriptor: descriptor, stopDescriptor: stopDescriptor, spinNanoseconds: spinNanoseconds, handler: handler)
             finished.signal()
         }
-        thread.start()
     }
 
     /// Stops the thread and waits for it. Idempotent.
