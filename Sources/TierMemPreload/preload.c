@@ -109,32 +109,55 @@ static void after_fork_in_child(void) {
     sigaction(SIGSEGV, &action, NULL);
 }
 
-// At exit: with TIERMEM_STATS_FILE set (`tiermem run` sets it), the heap's statistics as one
-// JSON object, for the summary (pages of page_size bytes); with a recording, the daemon stops so
-// that the trace is complete.
+// The heap's statistics as one JSON line appended to TIERMEM_STATS_FILE (`tiermem run --stats`):
+// every TIERMEM_STATS_SECONDS while the program runs, and at exit with "exit": true. Pages of
+// page_size bytes; "seconds" since the heap started. Called inside the runtime.
+static struct timespec heap_started;
+
+static void append_stats(int at_exit) {
+    const char *path = getenv("TIERMEM_STATS_FILE");
+    uint64_t s[15];
+    if (!path || !*path || tm_stats(heap, s) != 0) return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double seconds = (double)(now.tv_sec - heap_started.tv_sec) + (double)(now.tv_nsec - heap_started.tv_nsec) / 1e9;
+    char text[1024];
+    int length = snprintf(text, sizeof text,
+        "{\"page_size\": %lu, \"dram_pages\": %lu, \"dram_capacity_pages\": %lu, \"pmem_pages\": %lu, "
+        "\"compressed_pages\": %lu, \"compressed_bytes\": %lu, \"missing_faults\": %lu, \"minor_faults\": %lu, "
+        "\"promotions\": %lu, \"demotions\": %lu, \"direct_reclaims\": %lu, \"slab_pages\": %lu, \"run_pages\": %lu, "
+        "\"free_pages\": %lu, \"small_objects\": %lu, \"min_size\": %lu, \"pid\": %d, \"seconds\": %.3f, \"exit\": %s}\n",
+        s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14],
+        (unsigned long)min_size, (int)getpid(), seconds, at_exit ? "true" : "false");
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    ssize_t ignored = write(fd, text, (size_t)length);  // one write: lines of processes do not mix
+    (void)ignored;
+    close(fd);
+}
+
+// At exit: the last statistics line; with a recording, the daemon stops so that the trace is
+// complete.
 static void at_exit(void) {
     if (state() != READY) return;
     ctl_runtime_enter();
-    const char *path = getenv("TIERMEM_STATS_FILE");
-    uint64_t s[15];
-    if (path && *path && tm_stats(heap, s) == 0) {
-        char text[1024];
-        int length = snprintf(text, sizeof text,
-            "{\"page_size\": %lu, \"dram_pages\": %lu, \"dram_capacity_pages\": %lu, \"pmem_pages\": %lu, "
-            "\"compressed_pages\": %lu, \"compressed_bytes\": %lu, \"missing_faults\": %lu, \"minor_faults\": %lu, "
-            "\"promotions\": %lu, \"demotions\": %lu, \"direct_reclaims\": %lu, \"slab_pages\": %lu, \"run_pages\": %lu, "
-            "\"free_pages\": %lu, \"small_objects\": %lu, \"min_size\": %lu, \"pid\": %d}\n",
-            s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14],
-            (unsigned long)min_size, (int)getpid());
-        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            ssize_t ignored = write(fd, text, (size_t)length);
-            (void)ignored;
-            close(fd);
-        }
-    }
+    append_stats(1);
     if (record_path) tm_heap_stop_daemon(heap);
     ctl_runtime_exit();
+}
+
+// The starter thread, once the heap is ready: a statistics line every TIERMEM_STATS_SECONDS
+// (when set above 0, with TIERMEM_STATS_FILE) until the process ends.
+static void report_periodically(void) {
+    const char *value = getenv("TIERMEM_STATS_SECONDS");
+    double period = value ? strtod(value, NULL) : 0;
+    if (!(period > 0) || !getenv("TIERMEM_STATS_FILE")) return;
+    struct timespec pause = {.tv_sec = (time_t)period, .tv_nsec = (long)((period - (double)(time_t)period) * 1e9)};
+    for (;;) {
+        while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {}
+        pause = (struct timespec){.tv_sec = (time_t)period, .tv_nsec = (long)((period - (double)(time_t)period) * 1e9)};
+        append_stats(0);
+    }
 }
 
 static int require(void) {
@@ -186,8 +209,10 @@ static void *start_heap(void *unused) {
     heap = created;
     heap_start = (uintptr_t)start;
     heap_end = heap_start + length;
+    clock_gettime(CLOCK_MONOTONIC, &heap_started);
     atexit(at_exit);
     set_state(READY);
+    report_periodically();
     return NULL;
 }
 

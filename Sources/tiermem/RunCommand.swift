@@ -32,8 +32,11 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("min-size"), parsing: .unconditional, help: "Smallest allocation the tiered heap takes, in bytes (smaller ones stay with glibc).")
     var minSize = 1024
 
-    @Option(help: "Also keep the heap's figures at exit here, as JSON lines.")
+    @Option(help: "Also keep the heap's figures here as JSON lines: every --stats-every seconds while the program runs, and at exit (\"exit\": true), one series per process.")
     var stats: String?
+
+    @Option(name: .customLong("stats-every"), parsing: .unconditional, help: "Seconds between --stats lines (0: at exit only).")
+    var statsEvery: Double = 1
 
     @Option(help: "Record the program's sampled accesses as a .tmt trace here, for tiermem tune and train (with --policy, not --profile).")
     var record: String?
@@ -52,6 +55,7 @@ struct RunCommand: ParsableCommand {
         if record != nil && profile != nil {
             throw ValidationError("--record goes with --policy: a --profile's daemon does not record")
         }
+        guard statsEvery >= 0, statsEvery.isFinite else { throw ValidationError("--stats-every: expected seconds, 0 or more, got \(statsEvery)") }
         guard minSize > 0 else { throw ValidationError("--min-size: expected a number of bytes above 0, got \(minSize)") }
         if policy != "none" {
             guard PolicyRegistry.policy(named: policy) != nil, policy != "belady" else {
@@ -105,6 +109,7 @@ struct RunCommand: ParsableCommand {
         if stats == nil { unlink(statsPath) }
         defer { if stats == nil { unlink(statsPath) } }
         environment["TIERMEM_STATS_FILE"] = statsPath
+        environment["TIERMEM_STATS_SECONDS"] = stats == nil ? "0" : String(statsEvery)
 
         let started = Date()
         let status = try spawnAndWait(arguments, environment: environment)
@@ -160,7 +165,16 @@ struct RunCommand: ParsableCommand {
     /// The figures the program's heap left at exit, for a person.
     private func summary(statsPath: String, seconds: Double, diedOf signal: Int32) -> String {
         let lines = ((try? String(contentsOfFile: statsPath, encoding: .utf8)) ?? "").split(separator: "\n")
-        let records = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        // Each process's last line (its exit line, when it exited normally).
+        var last: [Int: [String: Any]] = [:]
+        var order: [Int] = []
+        for line in lines {
+            guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
+            let pid = (record["pid"] as? NSNumber)?.intValue ?? 0
+            if last[pid] == nil { order.append(pid) }
+            last[pid] = record
+        }
+        let records = order.compactMap { last[$0] }
         if records.isEmpty && signal != 0 {
             return "tiermem run: \(String(format: "%.1f", seconds)) s; the program died of signal \(signal), "
                 + "before its heap could write its figures (they are written at exit)\n"

@@ -63,9 +63,11 @@ load_record() {
     text=$("$PY" - "$1" "${2-}" <<'EOF'
 import json, sys
 try:
-    records = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+    lines = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 except (OSError, ValueError):
     sys.exit(1)
+# One record per process: its exit line (the periodic lines before it have "exit": false).
+records = [r for r in lines if r.get('exit', True)]
 pid = sys.argv[2]
 chosen = [r for r in records if not pid or str(r.get('pid')) == pid]
 if not chosen:
@@ -73,6 +75,7 @@ if not chosen:
 for key, value in chosen[-1].items():
     print('R_%s=%d' % (key, int(value)))
 print('R_records=%d' % len(records))
+print('R_lines=%d' % len(lines))
 EOF
     ) || return 1
     eval "$text"
@@ -487,6 +490,7 @@ case_fallback() {
 
 # 9. tiermem run's own contract. stats-relative: --stats FILE names a file relative to where
 # tiermem run was started, also when the program changes directory (Redis does, with --dir).
+# stats-periodic: --stats-every writes lines while the program runs, then its exit line.
 # fork-exec: a program that runs another one (fork+exec) gets one record and one summary line per
 # process that used the heap. small-min-size: the heap takes allocations of 16 bytes and up.
 # record-tune: --record writes the live access stream, tune takes it,
@@ -515,6 +519,24 @@ print(len(x))'
             load_record s.json || fail "no stats record" err
             [[ $R_records -eq 2 ]] || fail "$R_records records in --stats FILE, want 2 (parent and exec'd child)" err
             [[ $(grep -c '^tiermem run: pid' err) -eq 2 ]] || fail "$(grep -c '^tiermem run: pid' err) summary lines, want 2" err
+            ;;
+        stats-periodic)
+            # --stats-every: lines while the program runs, then its exit line.
+            run_timed 30 out err "$TM" run --stats s.json --stats-every 0.5 -- "$PY" -c 'import time
+x = bytearray(1 << 20)
+time.sleep(2.6)'
+            [[ $RC -eq 0 ]] || fail "exited $RC" err
+            "$PY" - s.json <<'EOF' || fail "the periodic lines are not as expected: $(cat check 2>/dev/null)" s.json
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+periodic = [l for l in lines if not l['exit']]
+seconds = [l['seconds'] for l in lines]
+ok = len(periodic) >= 3 and lines[-1]['exit'] and seconds == sorted(seconds) and len({l['pid'] for l in lines}) == 1
+open('check', 'w').write('%d periodic lines, seconds %s' % (len(periodic), seconds))
+sys.exit(0 if ok else 1)
+EOF
+            [[ $(grep -c '^tiermem run: pid' err) -eq 1 ]] || fail "$(grep -c '^tiermem run: pid' err) summary lines, want 1" err
+            note "$(cat check)"
             ;;
         small-min-size)
             # Every allocation of 16 bytes or more on the heap: the heap's own threads, whose
@@ -622,5 +644,5 @@ for what in tiers-env tiers-flag profile-missing profile-env profile-json policy
     run_case bad_config 30 "$what"
 done
 for what in python python-require c; do run_case fallback 30 "$what"; done
-for what in stats-relative fork-exec small-min-size record-tune; do run_case run 120 "$what"; done
+for what in stats-relative stats-periodic fork-exec small-min-size record-tune; do run_case run 120 "$what"; done
 finish
