@@ -11,6 +11,8 @@
 #   tiermem-100   the preload, DRAM capped at 100% of the heap's footprint (its own cost)
 #   tiermem-75    ... at 75%
 #   tiermem-50    ... at 50%
+#   tiermem-100-none  at 100% with no daemon (--policy none): the allocator's and fault path's
+#                 own cost, without the daemon's sampling (in CONFIGS only when asked for)
 # The footprint is measured first: the dataset loaded into an uncapped heap, its pages at exit.
 #
 # Each configuration: start the server, load KEYS values of VALUE bytes (redis-cli --pipe,
@@ -21,7 +23,7 @@
 # timed run as a share of one core.
 #
 # Settings (environment): KEYS=120000 VALUE=3000 HOT=20 REQUESTS=400000 CLIENTS=50 ROUNDS=3
-#   MIN_SIZE (the preload's threshold, 1024) PORT=17400
+#   MIN_SIZE (the preload's threshold, 1024) PORT=17400 CONFIGS (space-separated, from the above)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +35,7 @@ CLIENTS=${CLIENTS:-50}
 ROUNDS=${ROUNDS:-3}
 MIN_SIZE=${MIN_SIZE:-1024}
 PORT=${PORT:-17400}
-CONFIGS=(jemalloc glibc tiermem-100 tiermem-75 tiermem-50)
+read -r -a CONFIGS <<<"${CONFIGS:-jemalloc glibc tiermem-100 tiermem-75 tiermem-50}"
 
 for tool in redis-server redis-cli redis-benchmark python3; do
     command -v "$tool" >/dev/null || { echo "bench-services: $tool is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
@@ -78,6 +80,7 @@ start() {
     case $config in
         jemalloc) "${args[@]}" & ;;
         glibc) LD_PRELOAD=$PRELOAD TIERMEM_MIN_SIZE=18446744073709551615 "${args[@]}" & ;;
+        *-none) "$TM" run --tiers "$tiers" --policy none --min-size "$MIN_SIZE" --stats "$WORK/stats.json" -- "${args[@]}" 2>>"$WORK/run.log" & ;;
         *) "$TM" run --tiers "$tiers" --min-size "$MIN_SIZE" --stats "$WORK/stats.json" -- "${args[@]}" 2>>"$WORK/run.log" & ;;
     esac
     SERVER=$!
@@ -127,6 +130,7 @@ for round in $(seq "$ROUNDS"); do
         tiers=""
         if [[ $config == tiermem-* ]]; then
             share=${config#tiermem-}
+            share=${share%-none}
             dram=$((FOOTPRINT_PAGES * 4096 * share / 100))
             tiers="dram:${dram}B;compressed:$((FOOTPRINT_PAGES * 4096))B"
         fi
