@@ -47,7 +47,6 @@ static void set_registered(int registered) {
     }
 }
 
-
 void ctl_pass_fatal_signal(const struct sigaction *before, int signal, siginfo_t *info, void *ucontext) {
     int saved_errno = errno;
     set_registered(0);

@@ -39,16 +39,23 @@ public final class OutputFile {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(OutputFileError) {
+        try Self.writeAll(bytes, to: descriptor, named: path, after: bytesWritten)
+        bytesWritten += UInt64(bytes.count)
+    }
+
+    /// Writes every byte to `descriptor` (retrying interrupted and short writes); an error names
+    /// `name` and how many bytes before these, `offset`, went out. For standard output too.
+    public static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: CInt, named name: String,
+                                after offset: UInt64) throws(OutputFileError) {
         var done = 0
         while done < bytes.count {
             let written = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw OutputFileError(path: path, reason: "write failed after \(bytesWritten + UInt64(done)) bytes: \(Self.reason(errno))")
+                throw OutputFileError(path: name, reason: "write failed after \(offset + UInt64(done)) bytes: \(reason(errno))")
             }
             done += written
         }
-        bytesWritten += UInt64(bytes.count)
     }
 
     /// Syncs, closes and moves the file into place.

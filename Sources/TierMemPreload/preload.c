@@ -35,6 +35,7 @@
 // The C ABI (include/tiermem.h), linked into this library from TierMemC.
 typedef struct tm_heap tm_heap;
 int tm_heap_create(const char *tiers, tm_heap **heap);
+void tm_heap_destroy(tm_heap *heap);
 int tm_heap_start_daemon(tm_heap *heap, const char *policy, const char *record);
 void tm_heap_stop_daemon(tm_heap *heap);
 int tm_heap_bounds(tm_heap *heap, void **start, size_t *length);
@@ -152,10 +153,10 @@ static void report_periodically(void) {
     const char *value = getenv("TIERMEM_STATS_SECONDS");
     double period = value ? strtod(value, NULL) : 0;
     if (!(period > 0) || !getenv("TIERMEM_STATS_FILE")) return;
-    struct timespec pause = {.tv_sec = (time_t)period, .tv_nsec = (long)((period - (double)(time_t)period) * 1e9)};
+    const struct timespec every = {.tv_sec = (time_t)period, .tv_nsec = (long)((period - (double)(time_t)period) * 1e9)};
     for (;;) {
-        while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {}
-        pause = (struct timespec){.tv_sec = (time_t)period, .tv_nsec = (long)((period - (double)(time_t)period) * 1e9)};
+        struct timespec left = every;
+        while (nanosleep(&left, &left) != 0 && errno == EINTR) {}
         append_stats(0);
     }
 }
@@ -181,30 +182,38 @@ static void set_state(int next) {
     pthread_mutex_unlock(&ready_lock);
 }
 
-static void *start_heap(void *unused) {
+// Runs on a runtime thread (ctl_start_runtime_thread): its allocations stay with glibc.
+static void start_heap(void *unused) {
     (void)unused;
-    ctl_runtime_enter();  // for good: this thread's allocations stay with glibc
-    ctl_name_this_thread("tiermem-start");
     tm_heap *created = NULL;
     int status = tm_heap_create(NULL, &created);
     void *start = NULL;
     size_t length = 0;
     if (status == 0) status = tm_heap_bounds(created, &start, &length);
     if (status == 0 && madvise(start, length, MADV_DONTFORK) != 0) status = -1;
-    if (status == 0 && !getenv("TIERMEM_PROFILE")) {
-        const char *policy = getenv("TIERMEM_POLICY");
-        if (!policy || !*policy) policy = "lru";
-        if (strcmp(policy, "none") != 0) status = tm_heap_start_daemon(created, policy, record_path);
+    const char *policy = getenv("TIERMEM_POLICY");
+    if (!policy || !*policy) policy = "lru";
+    int daemon_failed = 0;
+    if (status == 0 && !getenv("TIERMEM_PROFILE") && strcmp(policy, "none") != 0) {
+        status = tm_heap_start_daemon(created, policy, record_path);
+        daemon_failed = status != 0;
     }
     if (status != 0) {
-        const char *why = status == -1 ? "madvise(MADV_DONTFORK) on the heap failed" : tm_last_error();
+        const char *reason = status == -1 ? "madvise(MADV_DONTFORK) on the heap failed" : tm_last_error();
+        char why[512];
+        if (daemon_failed) {
+            snprintf(why, sizeof why, "TIERMEM_POLICY='%s': %s", policy, reason);
+        } else {
+            snprintf(why, sizeof why, "%s", reason);
+        }
         if (require()) {
             say("cannot start the tiered heap: ", why, " (TIERMEM_REQUIRE=1: stopping)");
             abort();
         }
         say("cannot start the tiered heap, so every allocation stays with glibc: ", why, "");
+        tm_heap_destroy(created);  // made, but unusable: its threads and memory go (NULL: nothing)
         set_state(UNAVAILABLE);
-        return NULL;
+        return;
     }
     heap = created;
     heap_start = (uintptr_t)start;
@@ -213,7 +222,6 @@ static void *start_heap(void *unused) {
     atexit(at_exit);
     set_state(READY);
     report_periodically();
-    return NULL;
 }
 
 // Whether an allocation of `size` bytes is the heap's to serve now.
@@ -223,13 +231,7 @@ static int heap_takes(size_t size) {
     if (now == NOT_STARTED) {
         int expected = NOT_STARTED;
         if (__atomic_compare_exchange_n(&heap_state, &expected, STARTING, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-            pthread_t starter;
-            pthread_attr_t attributes;
-            pthread_attr_init(&attributes);
-            pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-            int created = pthread_create(&starter, &attributes, start_heap, NULL);
-            pthread_attr_destroy(&attributes);
-            if (created != 0) {
+            if (ctl_start_runtime_thread("tiermem-start", start_heap, NULL) != 0) {
                 say("cannot start a thread to make the tiered heap, so every allocation stays with glibc", "", "");
                 set_state(UNAVAILABLE);
                 return 0;

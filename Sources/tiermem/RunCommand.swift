@@ -23,7 +23,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Tier specification, such as 'dram:256MiB;compressed:1GiB' (default: TIERMEM_TIERS, else sized from the machine).")
     var tiers: String?
 
-    @Option(help: "The daemon's policy: \(PolicyRegistry.names.filter { $0 != "belady" }.joined(separator: ", ")), or none.")
+    /// The policies a live daemon can run (Belady's needs the future).
+    static let livePolicies = PolicyRegistry.names.filter { $0 != "belady" }
+
+    @Option(help: "The daemon's policy: \(livePolicies.joined(separator: ", ")), or none.")
     var policy = "lru"
 
     @Option(help: "A tuning profile (tiermem tune's output) for the daemon, instead of --policy.")
@@ -58,8 +61,8 @@ struct RunCommand: ParsableCommand {
         guard statsEvery >= 0, statsEvery.isFinite else { throw ValidationError("--stats-every: expected seconds, 0 or more, got \(statsEvery)") }
         guard minSize > 0 else { throw ValidationError("--min-size: expected a number of bytes above 0, got \(minSize)") }
         if policy != "none" {
-            guard PolicyRegistry.policy(named: policy) != nil, policy != "belady" else {
-                throw ValidationError("--policy: expected one of \(PolicyRegistry.names.filter { $0 != "belady" }.joined(separator: ", ")) or none, got '\(policy)'")
+            guard Self.livePolicies.contains(policy.lowercased()) else {
+                throw ValidationError("--policy: expected one of \(Self.livePolicies.joined(separator: ", ")) or none, got '\(policy)'")
             }
         }
     }

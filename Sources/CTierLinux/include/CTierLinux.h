@@ -107,7 +107,6 @@ int ctl_fatal_guard_add(int fd, void *start, uint64_t length);
 /// Stops guarding the range that starts at `start` (before its userfaultfd is closed).
 void ctl_fatal_guard_remove(void *start);
 
-
 // ---- Threads inside the runtime (runtime_thread.c) ----
 // Why C: a thread-local counter the LD_PRELOAD allocator reads on every malloc, without a call
 // into Swift. TierMem's own threads enter once for good; a call into the heap enters and exits.

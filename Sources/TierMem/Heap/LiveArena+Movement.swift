@@ -115,15 +115,15 @@ extension LiveArena {
         while !counters.tryReserveDRAM() {
             switch reclaimOneVictim(avoiding: stripe) {
             case .reclaimed: continue
-            case .lowerTiersFull: idleRounds = Int.max
-            case .allBusy: idleRounds += 1
-            }
-            if idleRounds > 1000 {
+            case .allBusy where idleRounds < 1000:
+                idleRounds += 1
+                sched_yield()
+                continue
+            case .allBusy, .lowerTiersFull:
                 counters.add(\.dramOverdrafts)
                 counters.add(\.dramPages)
                 return
             }
-            sched_yield()
         }
     }
 

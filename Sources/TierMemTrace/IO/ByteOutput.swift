@@ -49,7 +49,7 @@ public final class ByteOutput {
             if let file {
                 try file.write(raw)
             } else {
-                try Self.writeStandardOutput(raw, after: flushed)
+                try OutputFile.writeAll(raw, to: STDOUT_FILENO, named: name, after: flushed)
             }
         }
         flushed += UInt64(buffer.count)
@@ -60,17 +60,5 @@ public final class ByteOutput {
     public func commit() throws {
         try flush()
         try file?.commit()
-    }
-
-    private static func writeStandardOutput(_ bytes: UnsafeRawBufferPointer, after offset: UInt64) throws {
-        var done = 0
-        while done < bytes.count {
-            let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + done, bytes.count - done)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw OutputFileError(path: "<stdout>", reason: "write failed after \(offset + UInt64(done)) bytes: \(String(cString: strerror(errno)))")
-            }
-            done += written
-        }
     }
 }
