@@ -452,11 +452,27 @@ case_bad_config() {
         profile-json) echo '{' >bad.json && run+=(--profile "$CASE_DIR/bad.json") want=--profile ;;
         policy) run+=(--policy nosuch) want=--policy ;;
         min-size) run+=(--min-size 0) want=--min-size ;;
+        stats-every) run+=(--stats s.json --stats-every -1) want=--stats-every ;;
     esac
     run_timed 20 out err "${run[@]}" -- touch "$CASE_DIR/MARKER"
     [[ ! -e MARKER ]] || fail "the program ran (MARKER exists)" err
     [[ $RC -eq 64 ]] || fail "exited $RC, want 64" err
     grep -qF -- "$want" err || fail "stderr does not name $want" err
+}
+
+# 7b. Bad values in the variables the preload itself reads, under LD_PRELOAD without tiermem run
+# (which would refuse them first): the program runs, and one line names the variable.
+case_bad_env() {
+    local what=$1 variable value
+    case $what in
+        min-size) variable=TIERMEM_MIN_SIZE value=abc ;;
+        policy) variable=TIERMEM_POLICY value=bogus ;;
+    esac
+    run_timed 30 out err env LD_PRELOAD="$(dirname "$TM")/libtiermem-preload.so" TIERMEM_TIERS='dram:16MiB;compressed:64MiB' \
+        "$variable=$value" "$PY" -c 'x = bytearray(1 << 20); print(len(x))'
+    [[ $RC -eq 0 && $(cat out) == 1048576 ]] || fail "exited $RC, printed '$(cat out)'" err
+    [[ $(grep -c '^tiermem-preload: ' err) -eq 1 ]] || fail "want exactly one tiermem-preload line" err
+    grep -qF -- "$variable='$value'" err || fail "stderr does not name $variable='$value'" err
 }
 
 # 8. userfaultfd forbidden by seccomp: the program runs on glibc alone, with one line saying why;
@@ -640,9 +656,10 @@ run_case redis_values 200
 run_case redis_bgsave 120
 run_case memcached 150
 for what in double foreign; do run_case bad_free 30 "$what"; done
-for what in tiers-env tiers-flag profile-missing profile-env profile-json policy min-size; do
+for what in tiers-env tiers-flag profile-missing profile-env profile-json policy min-size stats-every; do
     run_case bad_config 30 "$what"
 done
+for what in min-size policy; do run_case bad_env 40 "$what"; done
 for what in python python-require c; do run_case fallback 30 "$what"; done
 for what in stats-relative stats-periodic fork-exec small-min-size record-tune; do run_case run 120 "$what"; done
 finish

@@ -172,6 +172,7 @@ struct CLI {
             (["compare", trace, "--policies", "lru,fifo"], "unknown policy 'fifo'"),
             (["mrc", trace, "--sample", "2"], "--sample: expected a rate above 0 and at most 1"),
             (["mrc", trace, "--check"], "give --sample"),
+            (["mrc", trace, "--max-pages", "0"], "--max-pages: expected a number of pages above 0"),
         ]
         for (arguments, fragment) in cases {
             let result = try CLI.run(arguments + (arguments[0] == "replay" ? ["--report", "\(dir)/never.html"] : []))
