@@ -41,7 +41,10 @@ public final class TieredHeap: @unchecked Sendable {
         central = (0..<(SizeClasses.count * Self.groups)).map { _ in CentralList() }
     }
 
-    deinit { stopDaemon() }
+    deinit {
+        stopDaemon()
+        arena.stopFaultService()  // so that this release of the arena is its last (see there)
+    }
 
     // MARK: Allocating
 

@@ -190,6 +190,13 @@ public final class LiveArena: @unchecked Sendable {
         zeroPage.deallocate()
     }
 
+    /// Stops the fault service thread and waits for it, while the caller still holds the arena:
+    /// the thread takes a reference for each fault it serves, so when the owner's release is
+    /// the last but one, the last would otherwise happen on that thread, whose deinit then waits
+    /// for itself (the arena is never freed, nor its PMEM directory removed). For an owner that
+    /// is done with the arena (`TieredHeap.deinit`); no fault can be served afterwards.
+    func stopFaultService() { faultService?.stop() }
+
     /// The start of the arena: page `p` is at `baseAddress + p * pageSize`.
     public var baseAddress: UnsafeMutableRawPointer { mapping.userView }
     public var byteCount: Int { mapping.byteCount }
